@@ -1,0 +1,5 @@
+import sys
+
+from serialint.cli import main
+
+sys.exit(main())

@@ -1,0 +1,169 @@
+"""Command line: ``serialint check``, ``serialint rules``, ``serialint explain``.
+
+Exit codes follow ruff: 0 no findings, 1 findings, 2 usage, configuration or internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.table import Table
+
+from serialint import __version__
+from serialint.catalogue import CatalogueError, RuleDoc, load_catalogue
+from serialint.config import (
+    Config,
+    ConfigError,
+    find_config_file,
+    find_project_root,
+    load_config,
+    validate_codes,
+    with_overrides,
+)
+from serialint.docs import rule_markdown
+from serialint.engine import CheckResult, check, enabled_codes
+from serialint.report import FORMATS
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="serialint",
+        description="Find the code that will make a saved Keras model impossible to load.",
+    )
+    parser.add_argument("--version", action="version", version=f"serialint {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check_cmd = commands.add_parser("check", help="check files or directories")
+    check_cmd.add_argument("paths", nargs="*", type=Path, help="files or directories (default: .)")
+    check_cmd.add_argument("--select", help="comma-separated rule codes or prefixes to enable")
+    check_cmd.add_argument("--ignore", help="comma-separated rule codes or prefixes to disable")
+    check_cmd.add_argument(
+        "--output-format", choices=sorted(FORMATS), default="full", help="how to print findings"
+    )
+    check_cmd.add_argument(
+        "--statistics", action="store_true", help="print the number of findings per rule instead"
+    )
+    check_cmd.add_argument("--config", type=Path, help="a pyproject.toml or serialint.toml to use")
+    check_cmd.add_argument(
+        "--keras-version", type=int, choices=(2, 3), help="judge by Keras 3 or Keras 2 semantics"
+    )
+    check_cmd.add_argument(
+        "--extend-exclude", help="comma-separated patterns to exclude on top of the configured ones"
+    )
+
+    commands.add_parser("rules", help="list the rule catalogue")
+
+    explain = commands.add_parser("explain", help="print a rule's documentation")
+    explain.add_argument("code", help="a rule code such as SER101, or a rule name")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        catalogue = load_catalogue()
+        if args.command == "rules":
+            return _rules(catalogue, sys.stdout)
+        if args.command == "explain":
+            return _explain(catalogue, args.code, sys.stdout)
+        return _check(args, catalogue)
+    except (ConfigError, CatalogueError) as error:
+        print(f"serialint: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:  # `serialint check | head`
+        sys.stderr.close()
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return EXIT_ERROR
+    except Exception as error:  # never a bare traceback for a user
+        print(
+            f"serialint: internal error: {type(error).__name__}: {error}\n"
+            "This is a bug in serialint; please report it with the command you ran.",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+
+
+def _split(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return tuple(v.strip() for v in value.split(",") if v.strip())
+
+
+def _load_config(args: argparse.Namespace, known: set[str]) -> Config:
+    paths: list[Path] = args.paths or [Path(".")]
+    config_path = args.config or find_config_file(paths[0].resolve())
+    if args.config is not None and not args.config.is_file():
+        raise ConfigError(f"{args.config}: configuration file not found")
+    if config_path is not None:
+        config = load_config(config_path, known)
+    else:
+        config = Config(root=find_project_root(paths))
+    select = _split(args.select)
+    ignore = _split(args.ignore)
+    extend = _split(args.extend_exclude)
+    return with_overrides(
+        config,
+        select=validate_codes(select, known, "--select") if select is not None else None,
+        ignore=validate_codes(ignore, known, "--ignore") if ignore is not None else None,
+        keras_version=args.keras_version,
+        extend_exclude=(*config.extend_exclude, *extend) if extend else None,
+    )
+
+
+def _check(args: argparse.Namespace, catalogue: dict[str, RuleDoc]) -> int:
+    known = set(catalogue)
+    config = _load_config(args, known)
+    paths: list[Path] = args.paths or [Path(".")]
+    codes = enabled_codes(known, config.select, config.ignore)
+    result = check(paths, config, catalogue, codes)
+    if args.statistics:
+        _statistics(result, catalogue, sys.stdout)
+    else:
+        FORMATS[args.output_format](result, catalogue, sys.stdout)
+    return EXIT_FINDINGS if result.findings else EXIT_CLEAN
+
+
+def _statistics(result: CheckResult, catalogue: dict[str, RuleDoc], out: TextIO) -> None:
+    counts = Counter(f.code for f in result.findings)
+    for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        out.write(f"{count:>5}\t{code}\t{catalogue[code].name}\n")
+    total = sum(counts.values())
+    out.write(f"Found {total} error{'s' if total != 1 else ''}.\n")
+
+
+def _rules(catalogue: dict[str, RuleDoc], out: TextIO) -> int:
+    table = Table(box=None, pad_edge=False, show_edge=False)
+    for column in ("Code", "Name", "Severity", "Summary"):
+        table.add_column(column, overflow="fold")
+    for doc in catalogue.values():
+        table.add_row(doc.code, doc.name, doc.severity.value, doc.summary)
+    Console(file=out, highlight=False).print(table)
+    return EXIT_CLEAN
+
+
+def _explain(catalogue: dict[str, RuleDoc], wanted: str, out: TextIO) -> int:
+    doc = catalogue.get(wanted.upper()) or next(
+        (d for d in catalogue.values() if d.name == wanted.lower()), None
+    )
+    if doc is None:
+        raise ConfigError(
+            f"unknown rule {wanted!r}; known rules are {', '.join(sorted(catalogue))} "
+            "(see `serialint rules`)"
+        )
+    text = rule_markdown(doc)
+    console = Console(file=out, highlight=False)
+    if console.is_terminal:
+        console.print(Markdown(text))
+    else:
+        out.write(text)
+    return EXIT_CLEAN

@@ -1,0 +1,163 @@
+"""``[tool.serialint]`` configuration: found, parsed, validated. Bad values name file and key."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+CONFIG_FILES = ("serialint.toml", ".serialint.toml", "pyproject.toml")
+# Markers of a project root when no configuration file names one.
+ROOT_MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg", ".hg")
+
+
+class ConfigError(Exception):
+    """A configuration problem the user must fix; the CLI prints it and exits 2."""
+
+
+@dataclass(frozen=True)
+class Config:
+    select: tuple[str, ...] = ()  # empty: every rule
+    ignore: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    exclude: tuple[str, ...] = ()
+    extend_exclude: tuple[str, ...] = ()
+    keras_version: int = 3
+    source: Path | None = None  # the file this was read from
+    root: Path = field(default_factory=Path.cwd)
+
+
+_KEYS = {
+    "select",
+    "ignore",
+    "per-file-ignores",
+    "exclude",
+    "extend-exclude",
+    "keras-version",
+}
+
+
+def find_config_file(start: Path) -> Path | None:
+    """The nearest serialint.toml / .serialint.toml / pyproject.toml with [tool.serialint]."""
+    directory = start if start.is_dir() else start.parent
+    for candidate_dir in (directory, *directory.parents):
+        for name in CONFIG_FILES:
+            candidate = candidate_dir / name
+            if candidate.is_file() and (name != "pyproject.toml" or _has_tool_table(candidate)):
+                return candidate
+    return None
+
+
+def find_project_root(paths: Iterable[Path]) -> Path:
+    """Where cross-file knowledge is gathered from: nearest marked ancestor of the inputs."""
+    resolved = [p.resolve() for p in paths] or [Path.cwd().resolve()]
+    common = Path(_common_path(resolved))
+    start = common if common.is_dir() else common.parent
+    for directory in (start, *start.parents):
+        if any((directory / marker).exists() for marker in ROOT_MARKERS):
+            return directory
+    return start
+
+
+def _common_path(paths: list[Path]) -> str:
+    import os.path
+
+    return os.path.commonpath([str(p) for p in paths])
+
+
+def _has_tool_table(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError):
+        # A broken pyproject.toml that may hold our table is reported by load_config.
+        return b"[tool.serialint" in path.read_bytes() if path.is_file() else False
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "serialint" in tool
+
+
+def load_config(path: Path, known_codes: Iterable[str]) -> Config:
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read configuration ({error.strerror})") from error
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: {error}") from error
+    if path.name == "pyproject.toml":
+        table = data.get("tool", {}).get("serialint", {})
+        prefix = "tool.serialint."
+    else:
+        table = data.get("tool", {}).get("serialint", data)
+        prefix = ""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [{prefix.rstrip('.')}] must be a table")
+    return parse_table(table, path, prefix, set(known_codes))
+
+
+def parse_table(table: Mapping[str, Any], path: Path, prefix: str, known: set[str]) -> Config:
+    unknown = sorted(set(table) - _KEYS)
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown key {', '.join(prefix + k for k in unknown)}; "
+            f"known keys are {', '.join(sorted(_KEYS))}"
+        )
+
+    def strings(key: str) -> tuple[str, ...]:
+        value = table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{path}: {prefix}{key} must be a list of strings, got {value!r}")
+        return tuple(value)
+
+    select = validate_codes(strings("select"), known, f"{path}: {prefix}select")
+    ignore = validate_codes(strings("ignore"), known, f"{path}: {prefix}ignore")
+    per_file = table.get("per-file-ignores", {})
+    if not isinstance(per_file, dict):
+        raise ConfigError(f"{path}: {prefix}per-file-ignores must be a table of pattern = [codes]")
+    per_file_ignores = []
+    for pattern, codes in per_file.items():
+        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+            raise ConfigError(
+                f"{path}: {prefix}per-file-ignores.{pattern!r} must be a list of rule codes"
+            )
+        where = f"{path}: {prefix}per-file-ignores.{pattern!r}"
+        per_file_ignores.append((pattern, validate_codes(tuple(codes), known, where)))
+    version = table.get("keras-version", 3)
+    if isinstance(version, str) and version.isdigit():
+        version = int(version)
+    if version not in (2, 3) or isinstance(version, bool):
+        raise ConfigError(f"{path}: {prefix}keras-version must be 2 or 3, got {version!r}")
+    return Config(
+        select=select,
+        ignore=ignore,
+        per_file_ignores=tuple(per_file_ignores),
+        exclude=strings("exclude"),
+        extend_exclude=strings("extend-exclude"),
+        keras_version=int(version),
+        source=path,
+        root=path.parent,
+    )
+
+
+def validate_codes(codes: Iterable[str], known: set[str], where: str) -> tuple[str, ...]:
+    """Codes may be full (SER101) or prefixes (SER1, SER, ALL), as in ruff."""
+    result = []
+    for code in codes:
+        code = code.strip().upper()
+        if code != "ALL" and not any(k.startswith(code) for k in known):
+            raise ConfigError(
+                f"{where}: unknown rule code {code!r}; known codes are {', '.join(sorted(known))}"
+            )
+        result.append(code)
+    return tuple(result)
+
+
+def with_overrides(config: Config, **changes: Any) -> Config:
+    return replace(config, **{k: v for k, v in changes.items() if v is not None})

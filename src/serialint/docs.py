@@ -1,0 +1,60 @@
+"""A rule's documentation page, rendered from its catalogue entry (ruff's section layout).
+
+The same text is printed by ``serialint explain CODE`` and written to ``docs/rules/CODE.md``.
+"""
+
+from __future__ import annotations
+
+from serialint.catalogue import RuleDoc
+
+_SAFETY = {
+    "none": "No automatic fix is offered.",
+    "safe": "The fix is safe: it keeps the program's behaviour.",
+    "unsafe": "The fix is unsafe: review it; it is applied only with --unsafe-fixes.",
+}
+
+
+def rule_markdown(doc: RuleDoc) -> str:
+    parts = [
+        f"# {doc.name} ({doc.code})",
+        "",
+        f"{doc.summary}. Severity: **{doc.severity.value}**. Keras versions affected: "
+        f"{', '.join(doc.keras_versions)}.",
+        "",
+        "## What it does",
+        doc.what_it_does,
+        "",
+        "## Why is this bad?",
+        doc.why_bad,
+        "",
+    ]
+    if doc.keras_error_k3 or doc.keras_error_k2:
+        parts += ["## What Keras raises", ""]
+        if doc.keras_error_k3:
+            parts += ["Keras 3:", "", "```", doc.keras_error_k3, "```", ""]
+        if doc.keras_error_k2:
+            parts += ["tf-keras (Keras 2):", "", "```", doc.keras_error_k2, "```", ""]
+    parts += [
+        "## Example",
+        "```python",
+        doc.example,
+        "```",
+        "",
+        "Use instead:",
+        "```python",
+        doc.use_instead,
+        "```",
+        "",
+        "## How to fix",
+        doc.fix,
+        "",
+        "## Fix safety",
+        _SAFETY.get(doc.fix_safety, doc.fix_safety),
+        "",
+        "## Suppressing",
+        f"Add `# noqa: {doc.code}` or `# serialint: ignore[{doc.code}]` to the reported line, or "
+        f'`ignore = ["{doc.code}"]` under `[tool.serialint]`.',
+    ]
+    if doc.references:
+        parts += ["", "## References", *(f"- <{url}>" for url in doc.references)]
+    return "\n".join(parts) + "\n"

@@ -1,0 +1,163 @@
+"""The pipeline: discover -> read -> index (ast, every project file) -> rules (libcst, candidates)."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper
+
+from serialint.catalogue import RuleDoc
+from serialint.config import Config
+from serialint.files import DEFAULT_EXCLUDES, ExcludeMatcher, discover
+from serialint.findings import FileResult, Finding
+from serialint.index import ModuleSummary, ProjectIndex, module_name_for, summarize
+from serialint.rules import ALL_RULES, Rule
+from serialint.rules.base import RuleContext
+from serialint.source import DIAGNOSTIC_CODE, SourceFile, diagnostic, read_source
+from serialint.suppress import PerFileIgnores, is_suppressed, line_suppressions
+
+
+@dataclass
+class CheckResult:
+    files: list[FileResult] = field(default_factory=list)
+    problems: list[Finding] = field(default_factory=list)  # paths that could not be checked
+
+    @property
+    def findings(self) -> list[Finding]:
+        found = [f for r in self.files for f in r.findings] + self.problems
+        return sorted(found, key=lambda f: f.sort_key)
+
+
+def enabled_codes(all_codes: Iterable[str], select: Sequence[str], ignore: Sequence[str]) -> set[str]:
+    """Ruff's selection: prefixes allowed, ``ALL`` selects everything, ignore wins."""
+
+    def matches(code: str, patterns: Sequence[str]) -> bool:
+        return any(p == "ALL" or code.startswith(p) for p in patterns)
+
+    return {
+        code
+        for code in all_codes
+        if (not select or matches(code, select) or code == DIAGNOSTIC_CODE) and not matches(code, ignore)
+    }
+
+
+def exclude_matcher(config: Config) -> ExcludeMatcher:
+    base = config.exclude if config.exclude else DEFAULT_EXCLUDES
+    return ExcludeMatcher(config.root, (*base, *config.extend_exclude))
+
+
+def check(paths: Sequence[Path], config: Config, catalogue: dict[str, RuleDoc], codes: set[str]) -> CheckResult:
+    matcher = exclude_matcher(config)
+    targets = discover(paths, matcher)
+    result = CheckResult(problems=list(targets.problems))
+    # Cross-file knowledge comes from the whole project, reports only from the files asked for.
+    project = discover([config.root], matcher, force=False).files if config.root.is_dir() else []
+    target_keys = {_key(p) for p in targets.files}
+    summaries: list[ModuleSummary] = []
+    parsed: dict[Path, tuple[SourceFile, ast.Module] | Finding] = {}
+    for path in [*targets.files, *(p for p in project if _key(p) not in target_keys)]:
+        key = _key(path)
+        if key in parsed:
+            continue
+        outcome = _parse(path)
+        if isinstance(outcome, Finding):
+            if key in target_keys:
+                parsed[key] = outcome
+            continue
+        source, tree = outcome
+        module, is_package = module_name_for(path, config.root)
+        summaries.append(summarize(path, tree, module, is_package))
+        if key in target_keys:
+            parsed[key] = outcome
+    index = ProjectIndex(summaries, config.root)
+    rules = [rule for rule in ALL_RULES if rule.code in codes]
+    per_file = PerFileIgnores(config.root, config.per_file_ignores)
+    for path in targets.files:
+        outcome = parsed[_key(path)]
+        file_result = FileResult(path=path)
+        if isinstance(outcome, Finding):
+            file_result.findings.append(outcome)
+        else:
+            source, _ = outcome
+            file_result.lines = source.lines
+            summary = index.by_path[path]
+            if _is_candidate(summary, index):
+                file_result.findings.extend(_run_rules(source, summary, index, config, catalogue, rules))
+        ignored = per_file.ignored_codes(path)
+        suppressions = line_suppressions(outcome[0].text) if not isinstance(outcome, Finding) and file_result.findings else {}
+        file_result.findings = [
+            f
+            for f in file_result.findings
+            if (f.code in codes or f.code == DIAGNOSTIC_CODE and DIAGNOSTIC_CODE in codes)
+            and not any(f.code.startswith(c) for c in ignored)
+            and not is_suppressed(f, suppressions)
+        ]
+        result.files.append(file_result)
+    if DIAGNOSTIC_CODE not in codes:
+        result.problems = []
+    return result
+
+
+def _key(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path.absolute()
+
+
+def _parse(path: Path) -> tuple[SourceFile, ast.Module] | Finding:
+    source = read_source(path)
+    if isinstance(source, Finding):
+        return source
+    try:
+        tree = ast.parse(source.text, filename=str(path))
+    except SyntaxError as error:
+        return diagnostic(path, f"Syntax error: {error.msg}", error.lineno or 1, error.offset or 1)
+    except (RecursionError, MemoryError):
+        return diagnostic(path, "File not checked: it is too deeply nested to parse")
+    except ValueError as error:  # e.g. "source code string cannot contain null bytes"
+        return diagnostic(path, f"File not checked: {error}")
+    return source, tree
+
+
+def _is_candidate(summary: ModuleSummary, index: ProjectIndex) -> bool:
+    """Only files that can hold a finding pay for a libcst parse."""
+    return bool(
+        summary.load_sites
+        or summary.pickle_dumps
+        or any(index.keras_kind(c.qualname) for c in summary.classes)
+    )
+
+
+def _run_rules(
+    source: SourceFile,
+    summary: ModuleSummary,
+    index: ProjectIndex,
+    config: Config,
+    catalogue: dict[str, RuleDoc],
+    rules: Sequence[type[Rule]],
+) -> list[Finding]:
+    try:
+        wrapper = MetadataWrapper(cst.parse_module(source.text), unsafe_skip_copy=True)
+    except (cst.ParserSyntaxError, RecursionError) as error:
+        return [diagnostic(source.path, f"File not checked: libcst cannot parse it ({error})")]
+    findings: list[Finding] = []
+    for rule_class in rules:
+        context = RuleContext(summary=summary, index=index, config=config, doc=catalogue[rule_class.code])
+        try:
+            wrapper.visit(rule_class(context))
+        except Exception as error:  # one rule failing must not stop the others or other files
+            findings.append(
+                diagnostic(
+                    source.path,
+                    f"Internal error in rule {rule_class.code} on this file ({type(error).__name__}: "
+                    f"{error}); please report it to the serialint developers",
+                )
+            )
+            continue
+        findings.extend(context.findings)
+    return findings

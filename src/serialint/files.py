@@ -1,0 +1,136 @@
+"""Discover the Python files to check: directories walked, excludes applied, loops and errors survived."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from serialint.findings import Finding
+from serialint.source import diagnostic
+
+# The same defaults as ruff: tool caches, virtual environments and build output are never user code.
+DEFAULT_EXCLUDES: tuple[str, ...] = (
+    ".bzr",
+    ".direnv",
+    ".eggs",
+    ".git",
+    ".git-rewrite",
+    ".hg",
+    ".ipynb_checkpoints",
+    ".mypy_cache",
+    ".nox",
+    ".pants.d",
+    ".pyenv",
+    ".pytest_cache",
+    ".pytype",
+    ".ruff_cache",
+    ".serialint_cache",
+    ".svn",
+    ".tox",
+    ".venv",
+    ".vscode",
+    "__pycache__",
+    "__pypackages__",
+    "_build",
+    "buck-out",
+    "build",
+    "dist",
+    "node_modules",
+    "site-packages",
+    "venv",
+)
+
+
+@dataclass(frozen=True)
+class ExcludeMatcher:
+    """Matches ruff-style exclude patterns against a path relative to the project root.
+
+    A pattern without a slash matches any single path component (``build``, ``*_pb2.py``);
+    a pattern with a slash matches the relative path from the root (``tests/fixtures/*``).
+    """
+
+    root: Path
+    patterns: tuple[str, ...]
+
+    def excluded(self, path: Path) -> bool:
+        try:
+            relative = path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            relative = path.as_posix()
+        parts = relative.split("/")
+        for pattern in self.patterns:
+            pattern = pattern.rstrip("/")
+            if "/" in pattern:
+                if fnmatch.fnmatch(relative, pattern) or relative.startswith(pattern + "/"):
+                    return True
+            elif any(fnmatch.fnmatch(part, pattern) for part in parts):
+                return True
+        return False
+
+
+@dataclass
+class Discovery:
+    files: list[Path] = field(default_factory=list)
+    problems: list[Finding] = field(default_factory=list)
+
+
+def discover(paths: Iterable[Path], matcher: ExcludeMatcher, *, force: bool = True) -> Discovery:
+    """Files named explicitly are always checked (``force``); directories are walked with excludes."""
+    found = Discovery()
+    seen: set[Path] = set()
+    for path in paths:
+        if not path.exists() and not path.is_symlink():
+            found.problems.append(diagnostic(path, "Path not checked: it does not exist"))
+            continue
+        if path.is_dir():
+            for file in _walk(path, matcher, found):
+                _add(file, seen, found)
+        elif path.is_file() or path.is_symlink():
+            if force or not matcher.excluded(path):
+                _add(path, seen, found)
+        else:
+            found.problems.append(diagnostic(path, "Path not checked: not a regular file"))
+    return found
+
+
+def _add(path: Path, seen: set[Path], found: Discovery) -> None:
+    try:
+        key = path.resolve()
+    except (OSError, RuntimeError):
+        key = path.absolute()
+    if key not in seen:
+        seen.add(key)
+        found.files.append(path)
+
+
+def _walk(top: Path, matcher: ExcludeMatcher, found: Discovery) -> Iterator[Path]:
+    visited: set[tuple[int, int]] = set()
+
+    def on_error(error: OSError) -> None:
+        where = Path(error.filename) if error.filename else top
+        found.problems.append(
+            diagnostic(where, f"Directory not checked: cannot read it ({error.strerror})")
+        )
+
+    for dirpath, dirnames, filenames in os.walk(top, onerror=on_error, followlinks=True):
+        current = Path(dirpath)
+        try:
+            stat = current.stat()
+        except OSError:
+            dirnames[:] = []
+            continue
+        # Following symlinks can loop; a directory seen before (same device and inode) is skipped.
+        if (stat.st_dev, stat.st_ino) in visited:
+            dirnames[:] = []
+            continue
+        visited.add((stat.st_dev, stat.st_ino))
+        dirnames[:] = sorted(d for d in dirnames if not matcher.excluded(current / d))
+        for name in sorted(filenames):
+            file = current / name
+            if name.endswith(".py") and not matcher.excluded(file):
+                if file.is_dir():
+                    continue
+                yield file

@@ -1,0 +1,61 @@
+"""Plain data passed between the stages: locations, fixes, findings."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    """1-based row, 1-based column counted in characters (as ruff reports them)."""
+
+    row: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Edit:
+    content: str
+    start: Position
+    end: Position
+
+
+@dataclass(frozen=True)
+class Fix:
+    message: str
+    applicability: str  # "safe" | "unsafe"
+    edits: tuple[Edit, ...]
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    message: str
+    path: Path
+    start: Position
+    end: Position
+    fix_hint: str = ""
+    fix: Fix | None = None
+    # Only for SER000: the engine could not read or parse the file.
+    is_diagnostic: bool = False
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (str(self.path), self.start.row, self.start.column, self.code)
+
+
+@dataclass
+class FileResult:
+    """What one file produced: findings and the text the report needs to show source lines."""
+
+    path: Path
+    findings: list[Finding] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)

@@ -1,0 +1,686 @@
+"""Pass 1: a fast ``ast`` summary of every module, joined into a project-wide index.
+
+A :class:`ModuleSummary` holds what one file declares and does that matters for serialization
+(imports and aliases, classes with their resolved bases, registrations, load and save call sites).
+The :class:`ProjectIndex` joins them: class hierarchies across modules, re-exports, which classes are
+concrete, registered, or handed to ``custom_objects`` somewhere.  Rules consult it; it never
+reaches back into the files.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from serialint import names
+from serialint.names import KerasName
+
+# ---------------------------------------------------------------------------------------------
+# Summaries (plain data)
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: str  # "positional" | "keyword_only" | "var_positional" | "var_keyword"
+    has_default: bool
+
+
+@dataclass
+class ClassSummary:
+    qualname: str  # module-qualified, nested names joined by dots
+    name: str
+    module: str
+    path: Path
+    line: int
+    bases: tuple[str, ...]  # qualified names; unresolvable bases are kept as "?<source>"
+    decorators: tuple[str, ...]  # qualified names of the decorator callees
+    init_params: tuple[Param, ...] | None
+    has_get_config: bool
+    get_config_keys: tuple[str, ...]
+    get_config_calls_super: bool
+    has_from_config: bool
+
+
+@dataclass
+class FunctionSummary:
+    qualname: str
+    name: str
+    returned_calls: tuple[str, ...]  # qualified targets of calls whose result is returned
+    calls_registration: bool  # a wrapper around register_keras_serializable
+
+
+@dataclass(frozen=True)
+class LoadSite:
+    line: int
+    has_custom_objects: bool
+    # Qualified names handed over through custom_objects or an enclosing custom_object_scope;
+    # None when the mapping cannot be read statically (a parameter, **kwargs, ...).
+    provided: frozenset[str] | None
+    in_scope: bool
+    compile_false: bool
+
+
+@dataclass
+class ModuleSummary:
+    path: Path
+    module: str
+    is_package: bool
+    imports: dict[str, str] = field(default_factory=dict)
+    star_imports: tuple[str, ...] = ()
+    local_defs: dict[str, str] = field(default_factory=dict)  # simple name -> qualname
+    registration_aliases: frozenset[str] = frozenset()  # names bound to register_...(package=..)
+    classes: list[ClassSummary] = field(default_factory=list)
+    functions: dict[str, FunctionSummary] = field(default_factory=dict)
+    called: frozenset[str] = frozenset()
+    registered: frozenset[str] = frozenset()  # registered by a call, not a decorator
+    load_sites: list[LoadSite] = field(default_factory=list)
+    weight_saves: int = 0
+    model_saves: int = 0
+    pickle_dumps: int = 0
+    imports_keras: bool = False
+
+    def qualify(self, dotted: str | None) -> str | None:
+        """Resolve a dotted name as written in this module to a fully qualified name."""
+        if not dotted:
+            return None
+        head, _, rest = dotted.partition(".")
+        if head in self.imports:
+            base = self.imports[head]
+        elif head in self.local_defs:
+            base = self.local_defs[head]
+        else:
+            base = self._from_star(head)
+            if base is None:
+                return None
+        return f"{base}.{rest}" if rest else base
+
+    def _from_star(self, head: str) -> str | None:
+        for star in self.star_imports:
+            candidate = f"{star}.{head}"
+            keras = names.keras_name(candidate)
+            if keras is not None and (
+                names.serializable_kind(keras) or names.keras_constructor_kind(candidate)
+            ):
+                return candidate
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Building one summary
+
+
+def dotted_name(node: ast.AST) -> str | None:
+    """``a.b.c`` for a Name/Attribute chain, else None."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def module_name_for(path: Path, root: Path) -> tuple[str, bool]:
+    """Dotted module name from the package structure (``__init__.py`` files) around ``path``."""
+    path = path.resolve()
+    is_package = path.name == "__init__.py"
+    parts = [] if is_package else [path.stem]
+    directory = path.parent
+    while (directory / "__init__.py").is_file() and directory != directory.parent:
+        parts.append(directory.name)
+        directory = directory.parent
+    if not parts:  # an __init__.py whose directory is the root
+        parts = [path.parent.name]
+    return ".".join(reversed(parts)), is_package
+
+
+def summarize(path: Path, tree: ast.Module, module: str, is_package: bool) -> ModuleSummary:
+    summary = ModuleSummary(path=path, module=module, is_package=is_package)
+    _collect_bindings(tree, summary)
+    _Summarizer(summary).visit(tree)
+    return summary
+
+
+def _resolve_relative(summary: ModuleSummary, node: ast.ImportFrom) -> str:
+    if not node.level:
+        return node.module or ""
+    package = summary.module.split(".")
+    if not summary.is_package:
+        package = package[:-1]
+    if node.level > 1:
+        package = package[: len(package) - (node.level - 1)]
+    return ".".join([*package, *([node.module] if node.module else [])])
+
+
+def _collect_bindings(tree: ast.Module, summary: ModuleSummary) -> None:
+    """Imports, definitions and module-level aliases, before anything is resolved."""
+    stars: list[str] = []
+    reg_aliases: set[str] = set()
+    for node in _walk_with_scope(tree, summary.module):
+        item, scope = node
+        if isinstance(item, ast.Import):
+            for alias in item.names:
+                if alias.asname:
+                    summary.imports[alias.asname] = alias.name
+                else:
+                    head = alias.name.split(".")[0]
+                    summary.imports[head] = head
+        elif isinstance(item, ast.ImportFrom):
+            base = _resolve_relative(summary, item)
+            for alias in item.names:
+                if alias.name == "*":
+                    stars.append(base)
+                else:
+                    target = f"{base}.{alias.name}" if base else alias.name
+                    summary.imports[alias.asname or alias.name] = target
+        elif isinstance(item, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            summary.local_defs.setdefault(item.name, f"{scope}.{item.name}")
+    summary.star_imports = tuple(stars)
+    # Module-level aliases: ``Layer = tf.keras.layers.Layer``, ``register = keras.saving.
+    # register_keras_serializable(package="x")``.  Resolved after the imports they build on.
+    for statement in tree.body:
+        if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1):
+            continue
+        target = statement.targets[0]
+        if not isinstance(target, ast.Name):
+            continue
+        value = statement.value
+        if isinstance(value, ast.Call) and names.is_registration(
+            summary.qualify(dotted_name(value.func))
+        ):
+            reg_aliases.add(target.id)
+            continue
+        qualified = summary.qualify(dotted_name(value))
+        if qualified is not None and target.id not in summary.local_defs:
+            summary.imports[target.id] = qualified
+    summary.registration_aliases = frozenset(reg_aliases)
+    summary.imports_keras = any(
+        names.keras_name(q) is not None or q == "tensorflow" or q.startswith("tensorflow.")
+        for q in summary.imports.values()
+    ) or any(names.keras_name(s) is not None for s in stars)
+
+
+def _walk_with_scope(tree: ast.AST, module: str) -> Iterator[tuple[ast.AST, str]]:
+    """Every node with the dotted scope (module, classes, functions) it appears in."""
+    stack: list[tuple[ast.AST, str]] = [(tree, module)]
+    while stack:
+        node, scope = stack.pop()
+        yield node, scope
+        inner = scope
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            inner = f"{scope}.{node.name}"
+        stack.extend((child, inner) for child in reversed(list(ast.iter_child_nodes(node))))
+
+
+class _Summarizer(ast.NodeVisitor):
+    def __init__(self, summary: ModuleSummary) -> None:
+        self.s = summary
+        self.scope: list[str] = [summary.module]
+        self.scope_objects: list[frozenset[str] | None] = []  # custom_object_scope stack
+        self.called: set[str] = set()
+        self.registered: set[str] = set()
+        # Per function: local name -> dict literal, to read custom_objects=<name>.
+        self.dicts: list[dict[str, ast.Dict]] = [{}]
+
+    # -- scopes -------------------------------------------------------------------------------
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        qualname = f"{self.scope[-1]}.{node.name}"
+        bases = tuple(self._qualify_or_raw(b) for b in node.bases)
+        decorators = tuple(
+            q
+            for d in node.decorator_list
+            if (q := self._decorator_target(d)) is not None
+        )
+        body = {
+            item.name: item
+            for item in node.body
+            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
+        }
+        init = body.get("__init__")
+        get_config = body.get("get_config")
+        keys, calls_super = _get_config_facts(get_config) if get_config else ((), False)
+        self.s.classes.append(
+            ClassSummary(
+                qualname=qualname,
+                name=node.name,
+                module=self.s.module,
+                path=self.s.path,
+                line=node.lineno,
+                bases=bases,
+                decorators=decorators,
+                init_params=_params(init) if init else None,
+                has_get_config=get_config is not None,
+                get_config_keys=keys,
+                get_config_calls_super=calls_super,
+                has_from_config="from_config" in body,
+            )
+        )
+        self.scope.append(qualname)
+        self.generic_visit(node)
+        self.scope.pop()
+
+    def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        qualname = f"{self.scope[-1]}.{node.name}"
+        self.s.functions.setdefault(
+            node.name if len(self.scope) == 1 else qualname,
+            FunctionSummary(
+                qualname=qualname,
+                name=node.name,
+                returned_calls=tuple(self._returned_calls(node)),
+                calls_registration=any(
+                    isinstance(n, ast.Call)
+                    and names.is_registration(self.s.qualify(dotted_name(n.func)))
+                    for n in ast.walk(node)
+                ),
+            ),
+        )
+        self.scope.append(qualname)
+        self.dicts.append({})
+        self.generic_visit(node)
+        self.dicts.pop()
+        self.scope.pop()
+
+    visit_FunctionDef = _visit_function
+    visit_AsyncFunctionDef = _visit_function
+
+    def visit_With(self, node: ast.With | ast.AsyncWith) -> None:
+        pushed = 0
+        for item in node.items:
+            expr = item.context_expr
+            if isinstance(expr, ast.Call) and names.is_custom_object_scope(
+                self.s.qualify(dotted_name(expr.func))
+            ):
+                self.scope_objects.append(self._mapping_values(expr.args))
+                pushed += 1
+        self.generic_visit(node)
+        del self.scope_objects[len(self.scope_objects) - pushed :]
+
+    visit_AsyncWith = visit_With
+
+    # -- statements ---------------------------------------------------------------------------
+    def visit_Assign(self, node: ast.Assign) -> None:
+        for target in node.targets:
+            if isinstance(target, ast.Name) and isinstance(node.value, ast.Dict):
+                self.dicts[-1][target.id] = node.value
+            # get_custom_objects()["Name"] = Cls  registers Cls globally.
+            if (
+                isinstance(target, ast.Subscript)
+                and isinstance(target.value, ast.Call)
+                and names.is_get_custom_objects(self.s.qualify(dotted_name(target.value.func)))
+            ):
+                self._register(node.value)
+        self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        target = self.s.qualify(dotted_name(node.func))
+        if target is not None:
+            self.called.add(target)
+        self._note_registration(node, target)
+        if names.is_load_model(target):
+            self._note_load(node)
+        self._note_save(node, target)
+        if names.is_pickle_dump(target):
+            self.s.pickle_dumps += 1
+        self.generic_visit(node)
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _qualify_or_raw(self, node: ast.expr) -> str:
+        dotted = dotted_name(node)
+        qualified = self.s.qualify(dotted)
+        if qualified is not None:
+            return qualified
+        return "?" + (dotted or ast.unparse(node))
+
+    def _decorator_target(self, node: ast.expr) -> str | None:
+        func = node.func if isinstance(node, ast.Call) else node
+        dotted = dotted_name(func)
+        if dotted in self.s.registration_aliases:
+            return "keras.saving.register_keras_serializable"
+        return self.s.qualify(dotted)
+
+    def _register(self, value: ast.expr) -> None:
+        qualified = self.s.qualify(dotted_name(value))
+        if qualified is not None:
+            self.registered.add(qualified)
+
+    def _note_registration(self, node: ast.Call, target: str | None) -> None:
+        func = node.func
+        # register_keras_serializable(package="x")(Cls)
+        if isinstance(func, ast.Call) and node.args:
+            inner = self.s.qualify(dotted_name(func.func))
+            if names.is_registration(inner) or dotted_name(func.func) in self.s.registration_aliases:
+                self._register(node.args[0])
+        if dotted_name(func) in self.s.registration_aliases and node.args:
+            self._register(node.args[0])
+        # get_custom_objects().update({"Name": Cls})
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr == "update"
+            and isinstance(func.value, ast.Call)
+            and names.is_get_custom_objects(self.s.qualify(dotted_name(func.value.func)))
+        ):
+            values = self._mapping_values(node.args)
+            self.registered.update(values or ())
+
+    def _mapping_values(self, args: Iterable[ast.expr]) -> frozenset[str] | None:
+        """Qualified names of the values of dict literals (or names bound to them); None if opaque."""
+        found: set[str] = set()
+        for arg in args:
+            mapping = arg
+            if isinstance(arg, ast.Name):
+                mapping = next(
+                    (d[arg.id] for d in reversed(self.dicts) if arg.id in d), arg
+                )
+            if not isinstance(mapping, ast.Dict) or any(k is None for k in mapping.keys):
+                return None  # a parameter, a call, or {**other, ...}: cannot tell what it holds
+            for value in mapping.values:
+                qualified = self.s.qualify(dotted_name(value))
+                if qualified is not None:
+                    found.add(qualified)
+        return frozenset(found)
+
+    def _note_load(self, node: ast.Call) -> None:
+        keywords = {k.arg: k.value for k in node.keywords}
+        has_kwargs = None in keywords  # **kwargs may carry custom_objects
+        custom = keywords.get("custom_objects")
+        if custom is None and len(node.args) >= 2:
+            custom = node.args[1]  # load_model(path, custom_objects, compile)
+        provided: frozenset[str] | None = frozenset()
+        if custom is not None:
+            provided = self._mapping_values([custom])
+        if has_kwargs:
+            provided = None
+        for scoped in self.scope_objects:
+            if scoped is None or provided is None:
+                provided = None
+            else:
+                provided = provided | scoped
+        compile_arg = keywords.get("compile")
+        self.s.load_sites.append(
+            LoadSite(
+                line=node.lineno,
+                has_custom_objects=custom is not None or has_kwargs,
+                provided=provided,
+                in_scope=bool(self.scope_objects),
+                compile_false=isinstance(compile_arg, ast.Constant) and compile_arg.value is False,
+            )
+        )
+
+    def _note_save(self, node: ast.Call, target: str | None) -> None:
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "save_weights":
+            self.s.weight_saves += 1
+        elif isinstance(func, ast.Attribute) and func.attr in ("save", "to_json"):
+            receiver = (dotted_name(func.value) or "").lower()
+            first = node.args[0] if node.args else None
+            path_like = (
+                isinstance(first, ast.Constant)
+                and isinstance(first.value, str)
+                and first.value.endswith((".keras", ".h5", ".hdf5", ".tf"))
+            )
+            if "model" in receiver or path_like or func.attr == "to_json":
+                self.s.model_saves += 1
+        elif names.is_keras(target, "saving.save_model"):
+            self.s.model_saves += 1
+        elif names.is_keras(target, "callbacks.ModelCheckpoint"):
+            weights_only = next(
+                (k.value for k in node.keywords if k.arg == "save_weights_only"), None
+            )
+            if isinstance(weights_only, ast.Constant) and weights_only.value is True:
+                self.s.weight_saves += 1
+            else:
+                self.s.model_saves += 1
+
+    def _returned_calls(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[str]:
+        assigned: dict[str, list[ast.expr]] = defaultdict(list)
+        returns: list[ast.expr] = []
+        for node in _walk_own_body(func):
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        assigned[target.id].append(node.value)
+            elif isinstance(node, ast.Return) and node.value is not None:
+                returns.append(node.value)
+        for value in returns:
+            candidates = assigned.get(value.id, []) if isinstance(value, ast.Name) else [value]
+            for candidate in candidates:
+                if isinstance(candidate, ast.Call):
+                    qualified = self.s.qualify(dotted_name(candidate.func))
+                    if qualified is not None:
+                        yield qualified
+
+    def finish(self) -> None:
+        self.s.called = frozenset(self.called)
+        self.s.registered = frozenset(self.registered)
+
+    def visit_Module(self, node: ast.Module) -> None:
+        self.generic_visit(node)
+        self.finish()
+
+
+def _walk_own_body(func: ast.AST) -> Iterator[ast.AST]:
+    """Nodes of a function body, not descending into nested functions or classes."""
+    stack = list(ast.iter_child_nodes(func))
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(node))
+
+
+def _params(func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[Param, ...]:
+    args = func.args
+    positional = [*args.posonlyargs, *args.args]
+    defaults_from = len(positional) - len(args.defaults)
+    result = [
+        Param(a.arg, "positional", i >= defaults_from)
+        for i, a in enumerate(positional)
+        if i > 0 or a.arg not in ("self", "cls")
+    ]
+    if args.vararg:
+        result.append(Param(args.vararg.arg, "var_positional", False))
+    result.extend(
+        Param(a.arg, "keyword_only", d is not None)
+        for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
+    )
+    if args.kwarg:
+        result.append(Param(args.kwarg.arg, "var_keyword", False))
+    return tuple(result)
+
+
+def _get_config_facts(func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[tuple[str, ...], bool]:
+    """String keys a get_config puts in its result, and whether it starts from super()'s."""
+    keys: list[str] = []
+    calls_super = False
+    for node in ast.walk(func):
+        if isinstance(node, ast.Dict):
+            keys.extend(k.value for k in node.keys if isinstance(k, ast.Constant) and isinstance(k.value, str))
+        elif isinstance(node, ast.Call):
+            func_node = node.func
+            if isinstance(func_node, ast.Attribute) and func_node.attr == "update":
+                keys.extend(k.arg for k in node.keywords if k.arg)
+            if (
+                isinstance(func_node, ast.Attribute)
+                and func_node.attr == "get_config"
+                and isinstance(func_node.value, ast.Call)
+                and dotted_name(func_node.value.func) == "super"
+            ):
+                calls_super = True
+        elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store):
+            if isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+                keys.append(node.slice.value)
+    return tuple(dict.fromkeys(keys)), calls_super
+
+
+# ---------------------------------------------------------------------------------------------
+# The project
+
+
+@dataclass(frozen=True)
+class KerasKind:
+    kind: str  # "layer", "model", "loss", ...
+    base: KerasName  # the Keras class the hierarchy reaches
+
+
+class ProjectIndex:
+    """Everything known about the project's modules, joined."""
+
+    def __init__(self, summaries: Iterable[ModuleSummary], root: Path) -> None:
+        self.root = root
+        self.modules: dict[str, ModuleSummary] = {}
+        self._by_suffix: dict[str, list[ModuleSummary]] = defaultdict(list)
+        self.by_path: dict[Path, ModuleSummary] = {}
+        for summary in summaries:
+            self.modules.setdefault(summary.module, summary)
+            self.by_path[summary.path] = summary
+            for key in _suffixes(summary.path, root):
+                self._by_suffix[key].append(summary)
+        self.classes: dict[str, ClassSummary] = {
+            c.qualname: c for s in self.modules.values() for c in s.classes
+        }
+        self._kinds: dict[str, KerasKind | None] = {}
+        self._subclassed: set[str] = set()
+        for cls in self.classes.values():
+            for base in cls.bases:
+                resolved = self.canonical(base)
+                if resolved in self.classes:
+                    self._subclassed.add(resolved)
+        self._instantiated = {self.canonical(q) for s in self.modules.values() for q in s.called}
+        self._registered = {self.canonical(q) for s in self.modules.values() for q in s.registered}
+        self.load_sites = [site for s in self.modules.values() for site in s.load_sites]
+
+    # -- name resolution ----------------------------------------------------------------------
+    def find_module(self, name: str) -> ModuleSummary | None:
+        if name in self.modules:
+            return self.modules[name]
+        candidates = self._by_suffix.get(name, [])
+        return candidates[0] if len(candidates) == 1 else None
+
+    def canonical(self, qualified: str, _depth: int = 0) -> str:
+        """Follow re-exports (``from .layers import X`` in a package) to where X is defined."""
+        if qualified in self.classes or _depth > 10 or qualified.startswith("?"):
+            return qualified
+        module_name, _, attr = qualified.rpartition(".")
+        while module_name:
+            module = self.find_module(module_name)
+            if module is not None:
+                head, _, rest = attr.partition(".")
+                if head in module.imports:
+                    target = module.imports[head] + (f".{rest}" if rest else "")
+                    return self.canonical(target, _depth + 1)
+                if head in module.local_defs:
+                    target = module.local_defs[head] + (f".{rest}" if rest else "")
+                    return target if target in self.classes else qualified
+                return qualified
+            module_name, _, prefix = module_name.rpartition(".")
+            attr = f"{prefix}.{attr}"
+        return qualified
+
+    def lookup_class(self, qualified: str) -> ClassSummary | None:
+        return self.classes.get(self.canonical(qualified))
+
+    def lookup_function(self, qualified: str) -> FunctionSummary | None:
+        resolved = self.canonical(qualified)
+        module_name, _, name = resolved.rpartition(".")
+        module = self.find_module(module_name)
+        return module.functions.get(name) if module is not None else None
+
+    # -- classes ------------------------------------------------------------------------------
+    def keras_kind(self, qualname: str) -> KerasKind | None:
+        """The serializable Keras kind a project class has through its bases, if any."""
+        if qualname in self._kinds:
+            return self._kinds[qualname]
+        self._kinds[qualname] = None  # guards against inheritance cycles
+        result: KerasKind | None = None
+        cls = self.classes.get(qualname)
+        if cls is not None:
+            for base in cls.bases:
+                result = self._base_kind(base)
+                if result is not None:
+                    break
+        self._kinds[qualname] = result
+        return result
+
+    def _base_kind(self, base: str) -> KerasKind | None:
+        keras = names.keras_name(base)
+        if keras is not None:
+            kind = names.serializable_kind(keras)
+            return KerasKind(kind, keras) if kind else None
+        resolved = self.canonical(base)
+        return self.keras_kind(resolved) if resolved in self.classes else None
+
+    def is_registered(self, cls: ClassSummary) -> bool:
+        if cls.qualname in self._registered:
+            return True
+        for decorator in cls.decorators:
+            if names.is_registration(decorator):
+                return True
+            function = self.lookup_function(decorator)
+            if function is not None and function.calls_registration:
+                return True
+        return False
+
+    def is_concrete(self, cls: ClassSummary) -> bool:
+        return cls.qualname in self._instantiated or cls.qualname not in self._subclassed
+
+    def unregistered_classes(self) -> list[tuple[ClassSummary, KerasKind]]:
+        """Concrete, serializable, unregistered project classes, in a stable order."""
+        found = []
+        for cls in self.classes.values():
+            kind = self.keras_kind(cls.qualname)
+            if kind is not None and self.is_concrete(cls) and not self.is_registered(cls):
+                found.append((cls, kind))
+        return sorted(found, key=lambda item: (str(item[0].path), item[0].line))
+
+    def provided_at_every_load(self, cls: ClassSummary) -> bool:
+        """True when the project loads models and every load hands ``cls`` to Keras."""
+        if not self.load_sites:
+            return False
+        return all(
+            site.provided is None or cls.qualname in {self.canonical(p) for p in site.provided}
+            for site in self.load_sites
+        )
+
+    def saves_weights_only(self) -> bool:
+        modules = self.modules.values()
+        return (
+            any(s.weight_saves for s in modules)
+            and not any(s.model_saves or s.pickle_dumps for s in modules)
+            and not self.load_sites
+        )
+
+    # -- values -------------------------------------------------------------------------------
+    def call_result_kind(self, qualified: str | None, _depth: int = 0) -> str | None:
+        """'model' or 'layer' if calling ``qualified`` returns a Keras model or layer."""
+        if qualified is None or _depth > 8:
+            return None
+        kind = names.keras_constructor_kind(qualified)
+        if kind is not None:
+            return kind
+        cls = self.lookup_class(qualified)
+        if cls is not None:
+            keras = self.keras_kind(cls.qualname)
+            return keras.kind if keras is not None and keras.kind in ("model", "layer") else None
+        function = self.lookup_function(qualified)
+        if function is not None:
+            for target in function.returned_calls:
+                kind = self.call_result_kind(target, _depth + 1)
+                if kind is not None:
+                    return kind
+        return None
+
+
+def _suffixes(path: Path, root: Path) -> list[str]:
+    try:
+        relative = path.resolve().relative_to(root.resolve())
+    except ValueError:
+        relative = Path(path.name)
+    parts = [*relative.parent.parts, relative.stem]
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return [".".join(parts[i:]) for i in range(len(parts)) if parts[i:]]

@@ -1,0 +1,205 @@
+"""The one table of Keras names.
+
+Every way of spelling a Keras object (``keras.layers.Layer``, ``tf.keras.layers.Layer``,
+``tensorflow.keras.layers.Layer``, ``tf_keras.layers.Layer``, ``keras.src.layers.layer.Layer``, ...)
+is reduced here to a :class:`KerasName`: the Keras flavour plus a canonical public path such as
+``layers.Layer``.  Rules ask questions of canonical paths and never compare raw strings themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Import roots, longest first so that the most specific prefix wins.
+# "tf.keras" is Keras 3 unless the project opts into legacy Keras (TF_USE_LEGACY_KERAS=1).
+_KERAS_ROOTS: tuple[tuple[str, str], ...] = (
+    ("keras._tf_keras.keras", "keras3"),
+    ("tensorflow.compat.v2.keras", "tf.keras"),
+    ("tensorflow.compat.v1.keras", "tf.keras"),
+    ("tensorflow.python.keras", "tf-legacy"),
+    ("tensorflow.keras", "tf.keras"),
+    ("tf_keras", "keras2"),
+    ("keras", "keras3"),
+)
+
+# Where ``keras.src``/``tf_keras.src`` define things whose public path differs from the package name.
+_PRIVATE_TO_PUBLIC: dict[str, str] = {
+    "engine.base_layer.Layer": "layers.Layer",
+    "engine.training.Model": "models.Model",
+    "engine.sequential.Sequential": "models.Sequential",
+    "engine.functional.Functional": "models.Functional",
+    "engine.input_layer.Input": "layers.Input",
+    "engine.input_layer.InputLayer": "layers.InputLayer",
+    "ops.operation.Operation": "Operation",
+    "optimizers.schedules.learning_rate_schedule.LearningRateSchedule": (
+        "optimizers.schedules.LearningRateSchedule"
+    ),
+    "saving.saving_api.load_model": "saving.load_model",
+    "saving.saving_api.save_model": "saving.save_model",
+    "saving.object_registration.register_keras_serializable": "saving.register_keras_serializable",
+    "saving.object_registration.get_custom_objects": "saving.get_custom_objects",
+    "saving.object_registration.custom_object_scope": "saving.custom_object_scope",
+    "saving.object_registration.CustomObjectScope": "saving.custom_object_scope",
+    "utils.generic_utils.register_keras_serializable": "saving.register_keras_serializable",
+    "utils.generic_utils.get_custom_objects": "saving.get_custom_objects",
+    "utils.generic_utils.custom_object_scope": "saving.custom_object_scope",
+    "utils.generic_utils.CustomObjectScope": "saving.custom_object_scope",
+    "saving.legacy.saved_model.load.load": "saving.load_model",
+}
+
+# Public spellings that mean the same object.  Top-level shortcuts (``keras.Layer``) and the
+# ``utils``/``models`` re-exports of saving functions all map onto one canonical path.
+_SYNONYMS: dict[str, str] = {
+    "Layer": "layers.Layer",
+    "Model": "models.Model",
+    "Sequential": "models.Sequential",
+    "Input": "layers.Input",
+    "Loss": "losses.Loss",
+    "Metric": "metrics.Metric",
+    "Optimizer": "optimizers.Optimizer",
+    "Regularizer": "regularizers.Regularizer",
+    "Initializer": "initializers.Initializer",
+    "models.load_model": "saving.load_model",
+    "models.save_model": "saving.save_model",
+    "utils.register_keras_serializable": "saving.register_keras_serializable",
+    "utils.get_custom_objects": "saving.get_custom_objects",
+    "utils.custom_object_scope": "saving.custom_object_scope",
+    "utils.CustomObjectScope": "saving.custom_object_scope",
+    "saving.CustomObjectScope": "saving.custom_object_scope",
+    "utils.serialize_keras_object": "saving.serialize_keras_object",
+    "utils.deserialize_keras_object": "saving.deserialize_keras_object",
+}
+
+# Sub-packages whose capitalised members are serializable classes, and what kind each holds.
+_KIND_BY_PACKAGE: tuple[tuple[str, str], ...] = (
+    ("optimizers.schedules", "learning-rate schedule"),
+    ("layers", "layer"),
+    ("losses", "loss"),
+    ("metrics", "metric"),
+    ("optimizers", "optimizer"),
+    ("regularizers", "regularizer"),
+    ("constraints", "constraint"),
+    ("initializers", "initializer"),
+)
+_MODEL_CLASSES = frozenset({"models.Model", "models.Sequential", "models.Functional"})
+# Capitalised names in ``keras.layers`` that are not Layer classes.
+_NOT_LAYERS = frozenset({"Input", "InputSpec"})
+
+# Kinds that Keras stores only in the compile config of a saved model.
+COMPILE_ONLY_KINDS = frozenset({"loss", "metric", "optimizer", "learning-rate schedule"})
+
+
+@dataclass(frozen=True)
+class KerasName:
+    """A resolved Keras object: ``flavor`` is keras3 / keras2 / tf.keras / tf-legacy."""
+
+    flavor: str
+    path: str  # canonical public path, e.g. "layers.Dense", "saving.load_model"
+
+    @property
+    def name(self) -> str:
+        return self.path.rpartition(".")[2]
+
+
+def keras_name(qualified: str) -> KerasName | None:
+    """Map a fully qualified dotted name onto Keras' canonical path, or None if it is not Keras."""
+    for root, flavor in _KERAS_ROOTS:
+        if qualified == root or qualified.startswith(root + "."):
+            rest = qualified[len(root) + 1 :]
+            break
+    else:
+        return None
+    if not rest:
+        return KerasName(flavor, "")
+    if rest.startswith("api._v2.keras."):  # tf_keras' generated API tree
+        rest = rest[len("api._v2.keras.") :]
+    if rest.startswith("src."):
+        rest = _public_from_private(rest[len("src.") :])
+    return KerasName(flavor, _SYNONYMS.get(rest, rest))
+
+
+def _public_from_private(private: str) -> str:
+    if private in _PRIVATE_TO_PUBLIC:
+        return _PRIVATE_TO_PUBLIC[private]
+    parts = private.split(".")
+    # keras.src.layers.core.dense.Dense -> layers.Dense; keras.src.losses.loss.Loss -> losses.Loss
+    if len(parts) >= 2 and parts[-1][:1].isupper():
+        if parts[0] == "optimizers" and "schedules" in parts:
+            return "optimizers.schedules." + parts[-1]
+        return f"{parts[0]}.{parts[-1]}"
+    return private
+
+
+def serializable_kind(name: KerasName) -> str | None:
+    """What a Keras class is, if subclasses of it are stored in saved models by class name."""
+    if name.path in _MODEL_CLASSES:
+        return "model"
+    package, _, member = name.path.rpartition(".")
+    if not member[:1].isupper():
+        return None
+    for prefix, kind in _KIND_BY_PACKAGE:
+        if package == prefix or package.startswith(prefix + "."):
+            if kind == "layer" and member in _NOT_LAYERS:
+                return None
+            return kind
+    return None
+
+
+def is_keras(qualified: str | None, path: str) -> bool:
+    """True when ``qualified`` names the Keras object whose canonical path is ``path``."""
+    if qualified is None:
+        return False
+    name = keras_name(qualified)
+    return name is not None and name.path == path
+
+
+def is_registration(qualified: str | None) -> bool:
+    return is_keras(qualified, "saving.register_keras_serializable")
+
+
+def is_custom_object_scope(qualified: str | None) -> bool:
+    return is_keras(qualified, "saving.custom_object_scope")
+
+
+def is_load_model(qualified: str | None) -> bool:
+    return is_keras(qualified, "saving.load_model")
+
+
+def is_get_custom_objects(qualified: str | None) -> bool:
+    return is_keras(qualified, "saving.get_custom_objects")
+
+
+def keras_constructor_kind(qualified: str | None) -> str | None:
+    """'model' or 'layer' when calling ``qualified`` builds a Keras model or layer."""
+    if qualified is None:
+        return None
+    name = keras_name(qualified)
+    if name is None:
+        return None
+    if name.path in ("saving.load_model", "models.model_from_json", "models.clone_model"):
+        return "model"
+    kind = serializable_kind(name)
+    return kind if kind in ("model", "layer") else None
+
+
+# Libraries whose dump functions serialise arbitrary objects with pickle.
+PICKLE_DUMPERS: frozenset[str] = frozenset(
+    {
+        "pickle.dump",
+        "pickle.dumps",
+        "_pickle.dump",
+        "_pickle.dumps",
+        "cPickle.dump",
+        "cPickle.dumps",
+        "joblib.dump",
+        "sklearn.externals.joblib.dump",
+        "dill.dump",
+        "dill.dumps",
+        "cloudpickle.dump",
+        "cloudpickle.dumps",
+    }
+)
+
+
+def is_pickle_dump(qualified: str | None) -> bool:
+    return qualified in PICKLE_DUMPERS

@@ -1,0 +1,46 @@
+"""The default, human format: location, code, message, the source line with a marker, a fix hint.
+
+Colour comes from rich, which turns it off when stdout is not a terminal and honours NO_COLOR.
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from rich.console import Console
+from rich.markup import escape
+
+from serialint.catalogue import RuleDoc
+from serialint.engine import CheckResult
+from serialint.findings import Finding
+from serialint.report.paths import display_path
+from serialint.report.summary import summary_line
+
+
+def write(result: CheckResult, catalogue: dict[str, RuleDoc], out: TextIO) -> None:
+    console = Console(file=out, highlight=False, soft_wrap=True)
+    lines_by_path = {r.path: r.lines for r in result.files}
+    findings = result.findings
+    for finding in findings:
+        _write_one(console, finding, lines_by_path.get(finding.path, []))
+    style = "bold green" if not findings else "bold"
+    console.print(f"[{style}]{escape(summary_line(findings, len(result.files)))}[/]")
+
+
+def _write_one(console: Console, finding: Finding, lines: list[str]) -> None:
+    where = f"{display_path(finding.path)}:{finding.start.row}:{finding.start.column}"
+    console.print(f"[bold]{escape(where)}:[/] [bold red]{finding.code}[/] {escape(finding.message)}")
+    row = finding.start.row
+    if 1 <= row <= len(lines):
+        text = lines[row - 1].expandtabs(1)
+        gutter = len(str(row))
+        start = finding.start.column - 1
+        end = finding.end.column - 1 if finding.end.row == row else len(text)
+        width = max(1, min(end, len(text)) - start)
+        console.print(f"[blue]{' ' * gutter} |[/]")
+        console.print(f"[blue]{row} |[/] {escape(text)}")
+        console.print(f"[blue]{' ' * gutter} |[/] {' ' * start}[bold red]{'^' * width} {finding.code}[/]")
+        console.print(f"[blue]{' ' * gutter} |[/]")
+    if finding.fix_hint:
+        console.print(f"  [bold cyan]= help:[/] {escape(finding.fix_hint)}")
+    console.print()

@@ -1,0 +1,48 @@
+"""Ruff's JSON shape (a list of objects, 1-based rows and columns) plus serialint's name and severity."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+from serialint.catalogue import RuleDoc
+from serialint.engine import CheckResult
+from serialint.findings import Finding, Position
+
+
+def _location(position: Position) -> dict[str, int]:
+    return {"column": position.column, "row": position.row}
+
+
+def as_dict(finding: Finding, catalogue: dict[str, RuleDoc]) -> dict[str, Any]:
+    doc = catalogue.get(finding.code)
+    fix = None
+    if finding.fix is not None:
+        fix = {
+            "applicability": finding.fix.applicability,
+            "message": finding.fix.message,
+            "edits": [
+                {"content": e.content, "location": _location(e.start), "end_location": _location(e.end)}
+                for e in finding.fix.edits
+            ],
+        }
+    return {
+        "cell": None,
+        "code": finding.code,
+        "end_location": _location(finding.end),
+        "filename": str(finding.path.absolute()),
+        "fix": fix,
+        "location": _location(finding.start),
+        "message": finding.message,
+        "noqa_row": finding.start.row,
+        # No published documentation site yet: `serialint explain CODE` and docs/rules/ hold the pages.
+        "url": None,
+        "name": doc.name if doc else None,
+        "severity": doc.severity.value if doc else "error",
+        "fix_hint": finding.fix_hint or None,
+    }
+
+
+def write(result: CheckResult, catalogue: dict[str, RuleDoc], out: TextIO) -> None:
+    json.dump([as_dict(f, catalogue) for f in result.findings], out, indent=2)
+    out.write("\n")

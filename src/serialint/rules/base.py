@@ -1,0 +1,107 @@
+"""What every rule shares: context, name resolution, scope tracking, reporting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import libcst as cst
+from libcst.metadata import CodeRange, PositionProvider
+
+from serialint.catalogue import RuleDoc
+from serialint.config import Config
+from serialint.findings import Finding, Fix, Position
+from serialint.index import ModuleSummary, ProjectIndex
+
+
+@dataclass
+class RuleContext:
+    summary: ModuleSummary
+    index: ProjectIndex
+    config: Config
+    doc: RuleDoc
+    findings: list[Finding] = field(default_factory=list)
+
+
+def dotted_name(node: cst.CSTNode) -> str | None:
+    """``a.b.c`` for a Name/Attribute chain, else None (the libcst twin of index.dotted_name)."""
+    parts: list[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if isinstance(node, cst.Name):
+        parts.append(node.value)
+        return ".".join(reversed(parts))
+    return None
+
+
+class Rule(cst.CSTVisitor):
+    """One rule: a libcst visitor that reports through :meth:`report`.
+
+    Subclasses set ``code`` (its catalogue entry supplies name, severity and documentation) and
+    may list extra ``VALID``/``INVALID`` snippets; the catalogue's own examples are always tested.
+    """
+
+    code: ClassVar[str]
+    METADATA_DEPENDENCIES = (PositionProvider,)
+    VALID: ClassVar[tuple[str, ...]] = ()
+    INVALID: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, context: RuleContext) -> None:
+        super().__init__()
+        self.context = context
+        # Scope of the node being visited, named as the index names it (module.Class.method).
+        self.scope: list[str] = [context.summary.module]
+
+    # -- shared mechanics ---------------------------------------------------------------------
+    def qualified(self, node: cst.CSTNode) -> str | None:
+        return self.context.summary.qualify(dotted_name(node))
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool | None:
+        self.scope.append(f"{self.scope[-1]}.{node.name.value}")
+        return True
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self.scope.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool | None:
+        self.scope.append(f"{self.scope[-1]}.{node.name.value}")
+        return True
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.scope.pop()
+
+    def report(self, node: cst.CSTNode, message: str, *, fix_hint: str = "", fix: Fix | None = None) -> None:
+        where: CodeRange = self.get_metadata(PositionProvider, node)
+        self.context.findings.append(
+            Finding(
+                code=self.code,
+                message=message,
+                path=self.context.summary.path,
+                start=Position(where.start.line, where.start.column + 1),
+                end=Position(where.end.line, where.end.column + 1),
+                fix_hint=fix_hint,
+                fix=fix,
+            )
+        )
+
+
+def keyword(call: cst.Call, name: str) -> cst.Arg | None:
+    return next((a for a in call.args if a.keyword is not None and a.keyword.value == name), None)
+
+
+def has_double_star(call: cst.Call) -> bool:
+    return any(a.star == "**" for a in call.args)
+
+
+def positional(call: cst.Call) -> list[cst.Arg]:
+    return [a for a in call.args if a.keyword is None and not a.star]
+
+
+def describe_class(index: ProjectIndex, qualname: str) -> str:
+    cls = index.classes[qualname]
+    try:
+        where = cls.path.resolve().relative_to(index.root.resolve())
+    except ValueError:
+        where = cls.path
+    return f"`{cls.name}` ({where.as_posix()}:{cls.line})"

@@ -1,0 +1,74 @@
+"""SER101 unregistered-custom-object."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from serialint.rules.base import Rule
+
+
+class UnregisteredCustomObject(Rule):
+    code = "SER101"
+
+    VALID = (
+        # Registered through an alias and a positional package name.
+        "from tensorflow.keras.utils import register_keras_serializable as reg\n"
+        "from tensorflow.keras import layers\n"
+        "@reg('pkg')\n"
+        "class A(layers.Layer):\n    pass\n",
+        # Registered by calling the decorator.
+        "import keras\n"
+        "class A(keras.layers.Layer):\n    pass\n"
+        "A = keras.saving.register_keras_serializable(package='p')(A)\n",
+        # Registered through the global custom-objects dict.
+        "import tensorflow as tf\n"
+        "class A(tf.keras.layers.Layer):\n    pass\n"
+        "tf.keras.utils.get_custom_objects().update({'A': A})\n",
+        # An abstract project base that is only subclassed is not reported (its subclass is).
+        "import keras\n"
+        "class Base(keras.layers.Layer):\n    pass\n"
+        "@keras.saving.register_keras_serializable(package='p')\n"
+        "class A(Base):\n    pass\n",
+        # Every load passes the class through custom_objects.
+        "import keras\n"
+        "class A(keras.layers.Layer):\n    pass\n"
+        "m = keras.models.load_model('m.keras', custom_objects={'A': A})\n",
+        # A callback is never stored in a model file.
+        "import keras\nclass Stop(keras.callbacks.Callback):\n    pass\n",
+        # Not Keras at all.
+        "class Layer:\n    pass\nclass A(Layer):\n    pass\n",
+    )
+    INVALID = (
+        "import tensorflow as tf\nclass A(tf.keras.layers.Dense):\n    pass\n",
+        "from tf_keras import losses\nclass L(losses.Loss):\n    pass\n",
+        "import keras\nclass M(keras.Model):\n    pass\n",
+        # Loaded once with custom_objects, once without: not handled everywhere.
+        "import keras\n"
+        "class A(keras.layers.Layer):\n    pass\n"
+        "a = keras.models.load_model('a.keras', custom_objects={'A': A})\n"
+        "b = keras.models.load_model('b.keras')\n",
+    )
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool | None:
+        super().visit_ClassDef(node)
+        index = self.context.index
+        cls = index.classes.get(self.scope[-1])
+        if cls is None:
+            return True
+        kind = index.keras_kind(cls.qualname)
+        if kind is None or index.is_registered(cls) or not index.is_concrete(cls):
+            return True
+        if index.provided_at_every_load(cls) or index.saves_weights_only():
+            return True
+        package = cls.module.split(".")[0]
+        self.report(
+            node.name,
+            f"Custom {kind.kind} `{cls.name}` is not registered with Keras: a saved model that "
+            f"contains it fails to load with \"Could not locate class '{cls.name}'\" unless every "
+            f"load passes it in `custom_objects` (importing its module does not help)",
+            fix_hint=(
+                f'Decorate it with @keras.saving.register_keras_serializable(package="{package}") '
+                "and import this module before loading"
+            ),
+        )
+        return True

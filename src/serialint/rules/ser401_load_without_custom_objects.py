@@ -1,0 +1,89 @@
+"""SER401 load-without-custom-objects."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from serialint import names
+from serialint.rules.base import Rule, describe_class, has_double_star, keyword, positional
+
+_SHOWN = 3  # classes named in one message
+
+
+class LoadWithoutCustomObjects(Rule):
+    code = "SER401"
+
+    VALID = (
+        # Inside a custom_object_scope.
+        "import tensorflow as tf\n"
+        "class A(tf.keras.layers.Layer):\n    pass\n"
+        "with tf.keras.utils.custom_object_scope({'A': A}):\n"
+        "    m = tf.keras.models.load_model('m.keras')\n",
+        # Everything custom is registered.
+        "import keras\n"
+        "@keras.saving.register_keras_serializable(package='p')\n"
+        "class A(keras.layers.Layer):\n    pass\n"
+        "m = keras.saving.load_model('m.keras')\n",
+        # Only a loss is unregistered and the model is loaded without its compile config.
+        "import keras\nclass MyLoss(keras.losses.Loss):\n    pass\n"
+        "m = keras.models.load_model('m.keras', compile=False)\n",
+        # custom_objects forwarded from the caller.
+        "import keras\nclass A(keras.layers.Layer):\n    pass\n"
+        "def load(path, **kwargs):\n    return keras.models.load_model(path, **kwargs)\n",
+        # Not Keras' load_model.
+        "class A:\n    pass\ndef load_model(p):\n    return p\nload_model('m.keras')\n",
+    )
+    INVALID = (
+        "from tensorflow.keras.models import load_model\nfrom tensorflow.keras import layers\n"
+        "class A(layers.Layer):\n    pass\nm = load_model('m.h5')\n",
+        "import tf_keras as keras\nclass A(keras.layers.Layer):\n    pass\n"
+        "m = keras.models.load_model('m.keras', compile=False)\n",
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.scopes = 0  # enclosing `with custom_object_scope(...)` blocks
+
+    def visit_With(self, node: cst.With) -> bool | None:
+        if any(self._is_scope(item.item) for item in node.items):
+            self.scopes += 1
+        return True
+
+    def leave_With(self, original_node: cst.With) -> None:
+        if any(self._is_scope(item.item) for item in original_node.items):
+            self.scopes -= 1
+
+    def _is_scope(self, expr: cst.BaseExpression) -> bool:
+        return isinstance(expr, cst.Call) and names.is_custom_object_scope(self.qualified(expr.func))
+
+    def visit_Call(self, node: cst.Call) -> bool | None:
+        if not names.is_load_model(self.qualified(node.func)):
+            return True
+        if self.scopes or has_double_star(node) or keyword(node, "custom_objects"):
+            return True
+        if len(positional(node)) >= 2:  # load_model(path, custom_objects)
+            return True
+        index = self.context.index
+        unregistered = index.unregistered_classes()
+        compile_arg = keyword(node, "compile")
+        if compile_arg is not None and isinstance(compile_arg.value, cst.Name):
+            if compile_arg.value.value == "False":
+                unregistered = [
+                    (cls, kind)
+                    for cls, kind in unregistered
+                    if kind.kind not in names.COMPILE_ONLY_KINDS
+                ]
+        if not unregistered:
+            return True
+        shown = ", ".join(describe_class(index, cls.qualname) for cls, _ in unregistered[:_SHOWN])
+        more = len(unregistered) - _SHOWN
+        if more > 0:
+            shown += f" and {more} more"
+        self.report(
+            node.func,
+            "`load_model` without `custom_objects` in a project with unregistered custom objects "
+            f"({shown}): a model containing one fails to load here with "
+            '"Could not locate class ..."',
+            fix_hint="Pass custom_objects={...} with those classes, or register them (SER101)",
+        )
+        return True

@@ -1,0 +1,77 @@
+"""Read a file into a SourceFile; anything unreadable becomes an SER000 finding, never a crash."""
+
+from __future__ import annotations
+
+import codecs
+import io
+import stat
+import tokenize
+from dataclasses import dataclass
+from pathlib import Path
+
+from serialint.findings import Finding, Position
+
+# Larger files are almost always generated code or data; parsing them costs more than it finds.
+MAX_FILE_BYTES = 10 * 1024 * 1024
+DIAGNOSTIC_CODE = "SER000"
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path
+    text: str
+    encoding: str
+
+    @property
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
+
+def diagnostic(path: Path, message: str, row: int = 1, column: int = 1) -> Finding:
+    start = Position(max(row, 1), max(column, 1))
+    return Finding(
+        code=DIAGNOSTIC_CODE,
+        message=message,
+        path=path,
+        start=start,
+        end=start,
+        is_diagnostic=True,
+    )
+
+
+def read_source(path: Path) -> SourceFile | Finding:
+    """Decode ``path`` as Python source does (BOM, PEP 263 cookie, else UTF-8)."""
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            # A FIFO or device would block or never end when read.
+            return diagnostic(path, "File not checked: not a regular file")
+        size = info.st_size
+        if size > MAX_FILE_BYTES:
+            return diagnostic(
+                path, f"File not checked: {size / 1e6:.1f} MB is over the {MAX_FILE_BYTES // 2**20} MiB limit"
+            )
+        data = path.read_bytes()
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        return diagnostic(path, f"File not checked: cannot read it ({reason})")
+    if b"\x00" in data:
+        return diagnostic(path, "File not checked: it contains NUL bytes (a binary file?)")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        codecs.lookup(encoding)
+    except (SyntaxError, LookupError) as error:
+        return diagnostic(path, f"File not checked: bad encoding declaration ({error})")
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as error:
+        row = data.count(b"\n", 0, error.start) + 1
+        return diagnostic(
+            path,
+            f"File not checked: byte 0x{data[error.start]:02x} at offset {error.start} is not valid "
+            f"{encoding}; declare the encoding with a '# -*- coding: ... -*-' line or re-save as UTF-8",
+            row=row,
+        )
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return SourceFile(path=path, text=text, encoding=encoding)

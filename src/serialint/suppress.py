@@ -1,0 +1,62 @@
+"""Suppression: ``# noqa``, ``# noqa: SER101``, ``# serialint: ignore[SER101]``, per-file ignores."""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from dataclasses import dataclass
+from pathlib import Path
+
+from serialint.files import ExcludeMatcher
+from serialint.findings import Finding
+
+_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Za-z]+\d*(?:\s*,?\s*[A-Za-z]+\d+)*))?", re.I)
+_IGNORE = re.compile(r"#\s*serialint:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.I)
+ALL = frozenset({"*"})
+
+
+def line_suppressions(text: str) -> dict[int, frozenset[str]]:
+    """Row -> codes suppressed on that row (``{"*"}`` for a bare ``# noqa``); comments only."""
+    found: dict[int, frozenset[str]] = {}
+    try:
+        tokens = [
+            (t.start[0], t.string)
+            for t in tokenize.generate_tokens(io.StringIO(text).readline)
+            if t.type == tokenize.COMMENT
+        ]
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        # Unterminated constructs: fall back to reading comments line by line.
+        tokens = [(i, line[line.index("#") :]) for i, line in enumerate(text.splitlines(), 1) if "#" in line]
+    for row, comment in tokens:
+        codes: set[str] = set()
+        for pattern in (_NOQA, _IGNORE):
+            for match in pattern.finditer(comment):
+                listed = match.group("codes")
+                if listed is None or not listed.strip():
+                    codes.add("*")
+                else:
+                    codes.update(c.upper() for c in re.split(r"[\s,]+", listed.strip()) if c)
+        if codes:
+            found[row] = frozenset(codes)
+    return found
+
+
+def is_suppressed(finding: Finding, suppressions: dict[int, frozenset[str]]) -> bool:
+    codes = suppressions.get(finding.start.row)
+    if not codes:
+        return False
+    return "*" in codes or any(finding.code.startswith(c) for c in codes)
+
+
+@dataclass(frozen=True)
+class PerFileIgnores:
+    root: Path
+    entries: tuple[tuple[str, tuple[str, ...]], ...]
+
+    def ignored_codes(self, path: Path) -> tuple[str, ...]:
+        codes: list[str] = []
+        for pattern, listed in self.entries:
+            if ExcludeMatcher(self.root, (pattern,)).excluded(path):
+                codes.extend(listed)
+        return tuple(codes)
