@@ -61,7 +61,11 @@ def read_source(path: Path) -> SourceFile | Finding:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         codecs.lookup(encoding)
     except (SyntaxError, LookupError) as error:
-        return diagnostic(path, f"File not checked: bad encoding declaration ({error})")
+        if "unknown encoding" in str(error) or isinstance(error, LookupError):
+            return diagnostic(path, f"File not checked: bad encoding declaration ({error})")
+        # detect_encoding also fails on non-UTF-8 bytes in the first two lines; decoding as
+        # UTF-8 below reports exactly which byte is wrong.
+        encoding = "utf-8"
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as error:

@@ -1,0 +1,1 @@
+"""Custom Keras objects of the example sentiment model."""

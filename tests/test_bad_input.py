@@ -1,0 +1,105 @@
+"""Bad files give one clear SER000 line each and never stop the other files from being checked."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from serialint.findings import Finding
+
+from .conftest import codes_at, run_check, write_project
+
+HAZARD = "import keras\n\nclass Scale(keras.layers.Layer):\n    pass\n"
+
+
+def _check(tmp_path: Path) -> list[Finding]:
+    return run_check(tmp_path).findings
+
+
+def test_bad_files_beside_good_ones(tmp_path: Path) -> None:
+    write_project(tmp_path, {"good.py": HAZARD, "syntax.py": "def broken(:\n    pass\n"})
+    (tmp_path / "binary.py").write_bytes(b"\x7fELF\x02\x01\x01\x00\x00\x00garbage")
+    (tmp_path / "latin1.py").write_bytes("name = 'caf\xe9'\n".encode("latin-1"))
+    findings = _check(tmp_path)
+    by_file = {f.path.name: f for f in findings}
+    assert codes_at(findings) == [
+        ("SER000", "binary.py", 1),
+        ("SER101", "good.py", 3),
+        ("SER000", "latin1.py", 1),
+        ("SER000", "syntax.py", 1),
+    ]
+    assert "NUL bytes" in by_file["binary.py"].message
+    assert "0xe9" in by_file["latin1.py"].message and "utf-8" in by_file["latin1.py"].message
+    assert by_file["syntax.py"].message.startswith("Syntax error:")
+
+
+def test_declared_encodings_and_bom_are_honoured(tmp_path: Path) -> None:
+    latin = "# -*- coding: latin-1 -*-\nimport keras\n# caf\xe9\nclass Scale(keras.layers.Layer):\n    pass\n"
+    (tmp_path / "declared.py").write_bytes(latin.encode("latin-1"))
+    (tmp_path / "bom.py").write_bytes(b"\xef\xbb\xbf" + HAZARD.encode())
+    (tmp_path / "crlf.py").write_bytes(HAZARD.replace("\n", "\r\n").encode())
+    assert codes_at(_check(tmp_path)) == [
+        ("SER101", "bom.py", 3),
+        ("SER101", "crlf.py", 3),
+        ("SER101", "declared.py", 4),
+    ]
+
+
+def test_bad_encoding_declaration(tmp_path: Path) -> None:
+    (tmp_path / "cookie.py").write_bytes(b"# -*- coding: no-such-codec -*-\nx = 1\n")
+    [finding] = _check(tmp_path)
+    assert finding.code == "SER000" and "encoding" in finding.message
+
+
+def test_deeply_nested_source(tmp_path: Path) -> None:
+    (tmp_path / "deep.py").write_text("x = " + "[" * 5000 + "]" * 5000 + "\n")
+    write_project(tmp_path, {"good.py": HAZARD})
+    findings = _check(tmp_path)
+    assert [f.code for f in findings] == ["SER000", "SER101"]
+
+
+def test_symlink_loop_and_directory_named_like_a_module(tmp_path: Path) -> None:
+    write_project(tmp_path, {"pkg/good.py": HAZARD})
+    os.symlink(tmp_path / "pkg", tmp_path / "pkg" / "loop")
+    (tmp_path / "dir.py").mkdir()
+    assert codes_at(_check(tmp_path)) == [("SER101", "good.py", 3)]
+
+
+def test_fifo_is_not_read(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.py")
+    write_project(tmp_path, {"good.py": HAZARD})
+    findings = _check(tmp_path)
+    assert codes_at(findings) == [("SER101", "good.py", 3), ("SER000", "pipe.py", 1)]
+    assert "not a regular file" in findings[1].message
+
+
+def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Tests run as root in CI, where chmod 000 does not stop reads, so simulate the OS error.
+    write_project(tmp_path, {"good.py": HAZARD, "secret.py": "x = 1\n"})
+    real_read = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:
+        if self.name == "secret.py":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_read(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    findings = _check(tmp_path)
+    assert codes_at(findings) == [("SER101", "good.py", 3), ("SER000", "secret.py", 1)]
+    assert "Permission denied" in findings[1].message
+
+
+def test_missing_path_is_reported(tmp_path: Path) -> None:
+    result = run_check(tmp_path, paths=[tmp_path / "nope.py"])
+    [finding] = result.findings
+    assert finding.code == "SER000" and "does not exist" in finding.message
+
+
+def test_default_excludes(tmp_path: Path) -> None:
+    write_project(
+        tmp_path,
+        {".venv/lib/x.py": HAZARD, "build/x.py": HAZARD, "node_modules/x.py": HAZARD, "src/x.py": HAZARD},
+    )
+    assert [str(f.path.relative_to(tmp_path)) for f in _check(tmp_path)] == ["src/x.py"]

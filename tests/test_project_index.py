@@ -1,0 +1,115 @@
+"""Pass 1: cross-module facts (hierarchies, re-exports, registrations, load sites)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from serialint.index import module_name_for
+
+from .conftest import codes_at, lint
+
+
+def test_base_class_resolved_across_modules_and_packages(tmp_path: Path) -> None:
+    files = {
+        "proj/__init__.py": "",
+        "proj/base.py": "import tensorflow as tf\n\nclass Block(tf.keras.layers.Layer):\n    pass\n",
+        # Re-exported through the package, imported relatively.
+        "proj/blocks/__init__.py": "from ..base import Block\n",
+        "proj/blocks/residual.py": "from . import Block as B\n\nclass Residual(B):\n    pass\n",
+        "proj/blocks/deep.py": "from proj.blocks.residual import Residual\n\nclass Deep(Residual):\n"
+        "    pass\n",
+        "train.py": "from proj.blocks.deep import Deep\nlayer = Deep()\n",
+    }
+    findings = lint(tmp_path, files)
+    # Block and Residual are subclassed and never instantiated: abstract; Deep is concrete.
+    assert codes_at(findings) == [("SER101", "deep.py", 3)]
+    assert "layer `Deep`" in findings[0].message
+
+
+def test_instantiated_base_is_concrete_even_when_subclassed(tmp_path: Path) -> None:
+    source = (
+        "import keras\n"
+        "class Block(keras.layers.Layer):\n    pass\n"
+        "class Wide(Block):\n    pass\n"
+        "layers = [Block(), Wide()]\n"
+    )
+    assert [f.start.row for f in lint(tmp_path, {"m.py": source})] == [2, 4]
+
+
+def test_registration_idioms(tmp_path: Path) -> None:
+    files = {
+        "reg.py": "import keras\n\ndef register(cls):\n"
+        "    return keras.saving.register_keras_serializable(package='p')(cls)\n",
+        "layers.py": (
+            "import keras\nfrom reg import register\n"
+            "serializable = keras.saving.register_keras_serializable(package='p')\n\n"
+            "@register\nclass ByWrapper(keras.layers.Layer):\n    pass\n\n"
+            "@serializable\nclass ByAlias(keras.layers.Layer):\n    pass\n\n"
+            "class ByCustomObjects(keras.layers.Layer):\n    pass\n\n"
+            "keras.utils.get_custom_objects()['ByCustomObjects'] = ByCustomObjects\n"
+        ),
+    }
+    assert lint(tmp_path, files) == []
+
+
+def test_custom_objects_from_a_variable_and_a_scope_count(tmp_path: Path) -> None:
+    files = {
+        "layers.py": "import keras\n\nclass A(keras.layers.Layer):\n    pass\n",
+        "serve.py": (
+            "import keras\nfrom layers import A\n"
+            "CUSTOM = {'A': A}\n"
+            "m1 = keras.models.load_model('a.keras', custom_objects=CUSTOM)\n"
+            "with keras.saving.custom_object_scope({'A': A}):\n"
+            "    m2 = keras.models.load_model('b.keras')\n"
+        ),
+    }
+    assert lint(tmp_path, files) == []
+
+
+def test_weights_only_projects_do_not_need_registration(tmp_path: Path) -> None:
+    source = (
+        "import keras\n"
+        "class A(keras.layers.Layer):\n    pass\n"
+        "model = keras.Sequential([A()])\n"
+        "model.save_weights('ckpt.weights.h5')\n"
+        "cb = keras.callbacks.ModelCheckpoint('best.weights.h5', save_weights_only=True)\n"
+    )
+    assert lint(tmp_path, {"train.py": source}) == []
+    # A full-model checkpoint makes registration matter again.
+    full = source.replace(", save_weights_only=True", "")
+    assert codes_at(lint(tmp_path, {"train.py": full})) == [("SER101", "train.py", 2)]
+
+
+def test_model_values_flow_through_project_functions_and_modules(tmp_path: Path) -> None:
+    files = {
+        "model_zoo.py": (
+            "import tensorflow as tf\n"
+            "def build():\n    net = tf.keras.Sequential()\n    return net\n"
+        ),
+        "save.py": (
+            "import joblib\nfrom model_zoo import build\n"
+            "model = build()\njoblib.dump(model, 'model.joblib')\n"
+        ),
+    }
+    assert codes_at(lint(tmp_path, files)) == [("SER301", "save.py", 4)]
+
+
+def test_module_names_follow_packages(tmp_path: Path) -> None:
+    (tmp_path / "src" / "pkg" / "sub").mkdir(parents=True)
+    for rel in ("src/pkg/__init__.py", "src/pkg/sub/__init__.py", "src/pkg/sub/mod.py", "run.py"):
+        (tmp_path / rel).write_text("")
+    assert module_name_for(tmp_path / "src/pkg/sub/mod.py", tmp_path) == ("pkg.sub.mod", False)
+    assert module_name_for(tmp_path / "src/pkg/__init__.py", tmp_path) == ("pkg", True)
+    assert module_name_for(tmp_path / "run.py", tmp_path) == ("run", False)
+
+
+def test_namespace_packages_resolve_by_path_suffix(tmp_path: Path) -> None:
+    files = {
+        "models/custom.py": "import keras\nclass Net(keras.Model):\n    pass\n",
+        "scripts/infer.py": "import keras\nfrom models.custom import Net\n"
+        "m = keras.models.load_model('m.keras')\n",
+    }
+    assert codes_at(lint(tmp_path, files)) == [
+        ("SER101", "custom.py", 2),
+        ("SER401", "infer.py", 3),
+    ]

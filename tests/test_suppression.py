@@ -1,0 +1,42 @@
+"""Suppression comments and per-file ignores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .conftest import lint
+
+CLASS = "import keras\n\nclass Scale(keras.layers.Layer):{comment}\n    pass\n"
+
+
+@pytest.mark.parametrize(
+    ("comment", "suppressed"),
+    [
+        ("  # noqa", True),
+        ("  # noqa: SER101", True),
+        ("  # NOQA:SER101,SER301", True),
+        ("  # noqa: SER1", True),
+        ("  # serialint: ignore[SER101]", True),
+        ("  # serialint: ignore", True),
+        ("  # noqa: SER301", False),
+        ("  # serialint: ignore[SER401]", False),
+        ("  # a comment about noqa: SER101 that is not a directive", False),
+        ("", False),
+    ],
+)
+def test_line_comments(comment: str, suppressed: bool, tmp_path: Path) -> None:
+    findings = lint(tmp_path, {"m.py": CLASS.format(comment=comment)})
+    assert (findings == []) is suppressed
+
+
+def test_noqa_inside_a_string_does_not_count(tmp_path: Path) -> None:
+    source = 'import keras\n\nclass Scale(keras.layers.Layer): doc = "# noqa"\n'
+    assert [f.code for f in lint(tmp_path, {"m.py": source})] == ["SER101"]
+
+
+def test_per_file_ignores(tmp_path: Path) -> None:
+    files = {"legacy/old.py": CLASS.format(comment=""), "new.py": CLASS.format(comment="")}
+    findings = lint(tmp_path, files, per_file_ignores=(("legacy/*", ("SER1",)),))
+    assert [f.path.name for f in findings] == ["new.py"]
