@@ -100,6 +100,11 @@ def test_missing_path_is_reported(tmp_path: Path) -> None:
 def test_default_excludes(tmp_path: Path) -> None:
     write_project(
         tmp_path,
-        {".venv/lib/x.py": HAZARD, "build/x.py": HAZARD, "node_modules/x.py": HAZARD, "src/x.py": HAZARD},
+        {
+            ".venv/lib/x.py": HAZARD,
+            "build/x.py": HAZARD,
+            "node_modules/x.py": HAZARD,
+            "src/x.py": HAZARD,
+        },
     )
     assert [str(f.path.relative_to(tmp_path)) for f in _check(tmp_path)] == ["src/x.py"]

@@ -55,6 +55,8 @@ def test_rule_valid_snippets_are_quiet(code: str, number: int, source: str, tmp_
 
 
 @pytest.mark.parametrize(("code", "number", "source"), _INVALID, ids=lambda v: str(v)[:20])
-def test_rule_invalid_snippets_are_reported(code: str, number: int, source: str, tmp_path: Path) -> None:
+def test_rule_invalid_snippets_are_reported(
+    code: str, number: int, source: str, tmp_path: Path
+) -> None:
     findings = lint(tmp_path, {"snippet.py": source})
     assert code in {f.code for f in findings}, f"{code} INVALID[{number}]"

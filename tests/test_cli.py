@@ -27,7 +27,9 @@ def test_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert usage.value.code == 2
 
 
-def test_full_format_shows_source_marker_and_help(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_full_format_shows_source_marker_and_help(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     write_project(tmp_path, {"m.py": LAYER})
     main(["check", str(tmp_path)])
     out = capsys.readouterr().out
@@ -53,7 +55,9 @@ def test_json_follows_ruffs_shape(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert {"message", "url", "noqa_row", "cell"} <= set(item)
 
 
-def test_json_of_a_clean_run_is_an_empty_list(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_json_of_a_clean_run_is_an_empty_list(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     write_project(tmp_path, {"m.py": "x = 1\n"})
     assert main(["check", str(tmp_path), "--output-format", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
@@ -89,7 +93,10 @@ def test_python_dash_m_and_no_color(tmp_path: Path) -> None:
     env = {**os.environ, "NO_COLOR": "1", "FORCE_COLOR": ""}
     done = subprocess.run(
         [sys.executable, "-m", "serialint", "check", str(tmp_path)],
-        capture_output=True, text=True, env=env, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     assert done.returncode == 1, done.stderr
     assert "SER101" in done.stdout and "\x1b[" not in done.stdout

@@ -19,30 +19,42 @@ HAZARDS = {
 
 def _project(tmp_path: Path, table: str) -> Path:
     write_project(tmp_path, HAZARDS)
-    (tmp_path / "pyproject.toml").write_text(f"[project]\nname = 'x'\n\n[tool.serialint]\n{table}\n")
+    (tmp_path / "pyproject.toml").write_text(
+        f"[project]\nname = 'x'\n\n[tool.serialint]\n{table}\n"
+    )
     return tmp_path
 
 
 def _codes(capsys: pytest.CaptureFixture[str]) -> list[str]:
     out = capsys.readouterr().out
-    return sorted(line.split()[1] + ":" + line.split(":")[0] for line in out.splitlines() if ": SER" in line)
+    return sorted(
+        line.split()[1] + ":" + line.split(":")[0] for line in out.splitlines() if ": SER" in line
+    )
 
 
-def test_select_ignore_exclude_and_per_file_ignores(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_select_ignore_exclude_and_per_file_ignores(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = _project(tmp_path, 'select = ["SER1"]\nextend-exclude = ["legacy"]')
     assert main(["check", str(root), "--output-format", "concise"]) == 1
     assert [c.split(":")[0] for c in _codes(capsys)] == ["SER101"]
-    root = _project(tmp_path, 'ignore = ["SER101"]\n[tool.serialint.per-file-ignores]\n"save.py" = ["SER301"]')
+    root = _project(
+        tmp_path, 'ignore = ["SER101"]\n[tool.serialint.per-file-ignores]\n"save.py" = ["SER301"]'
+    )
     assert main(["check", str(root), "--output-format", "concise"]) == 0
 
 
-def test_command_line_overrides_configuration(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_command_line_overrides_configuration(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = _project(tmp_path, 'select = ["SER1"]')
     assert main(["check", str(root), "--select", "SER301", "--output-format", "concise"]) == 1
     assert [c.split(":")[0] for c in _codes(capsys)] == ["SER301"]
 
 
-def test_config_found_from_a_subdirectory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_config_found_from_a_subdirectory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = _project(tmp_path, 'ignore = ["SER1"]')
     assert main(["check", str(root / "legacy"), "--output-format", "concise"]) == 0
 
@@ -67,13 +79,17 @@ def test_configuration_errors_exit_2_and_name_the_problem(
     assert expected in err and "pyproject.toml" in err
 
 
-def test_unknown_code_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unknown_code_on_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     write_project(tmp_path, HAZARDS)
     assert main(["check", str(tmp_path), "--ignore", "SER101,NOPE7"]) == 2
     assert "--ignore: unknown rule code 'NOPE7'" in capsys.readouterr().err
 
 
-def test_serialint_toml_and_explicit_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_serialint_toml_and_explicit_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     write_project(tmp_path, HAZARDS)
     (tmp_path / "serialint.toml").write_text('select = ["SER301"]\n')
     assert main(["check", str(tmp_path), "--output-format", "concise"]) == 1

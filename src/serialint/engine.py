@@ -32,7 +32,9 @@ class CheckResult:
         return sorted(found, key=lambda f: f.sort_key)
 
 
-def enabled_codes(all_codes: Iterable[str], select: Sequence[str], ignore: Sequence[str]) -> set[str]:
+def enabled_codes(
+    all_codes: Iterable[str], select: Sequence[str], ignore: Sequence[str]
+) -> set[str]:
     """Ruff's selection: prefixes allowed, ``ALL`` selects everything, ignore wins."""
 
     def matches(code: str, patterns: Sequence[str]) -> bool:
@@ -41,7 +43,8 @@ def enabled_codes(all_codes: Iterable[str], select: Sequence[str], ignore: Seque
     return {
         code
         for code in all_codes
-        if (not select or matches(code, select) or code == DIAGNOSTIC_CODE) and not matches(code, ignore)
+        if (not select or matches(code, select) or code == DIAGNOSTIC_CODE)
+        and not matches(code, ignore)
     }
 
 
@@ -50,7 +53,9 @@ def exclude_matcher(config: Config) -> ExcludeMatcher:
     return ExcludeMatcher(config.root, (*base, *config.extend_exclude))
 
 
-def check(paths: Sequence[Path], config: Config, catalogue: dict[str, RuleDoc], codes: set[str]) -> CheckResult:
+def check(
+    paths: Sequence[Path], config: Config, catalogue: dict[str, RuleDoc], codes: set[str]
+) -> CheckResult:
     matcher = exclude_matcher(config)
     targets = discover(paths, matcher)
     result = CheckResult(problems=list(targets.problems))
@@ -86,13 +91,19 @@ def check(paths: Sequence[Path], config: Config, catalogue: dict[str, RuleDoc], 
             file_result.lines = source.lines
             summary = index.by_path[path]
             if _is_candidate(summary, index):
-                file_result.findings.extend(_run_rules(source, summary, index, config, catalogue, rules))
+                file_result.findings.extend(
+                    _run_rules(source, summary, index, config, catalogue, rules)
+                )
         ignored = per_file.ignored_codes(path)
-        suppressions = line_suppressions(outcome[0].text) if not isinstance(outcome, Finding) and file_result.findings else {}
+        suppressions = (
+            line_suppressions(outcome[0].text)
+            if not isinstance(outcome, Finding) and file_result.findings
+            else {}
+        )
         file_result.findings = [
             f
             for f in file_result.findings
-            if (f.code in codes or f.code == DIAGNOSTIC_CODE and DIAGNOSTIC_CODE in codes)
+            if (f.code in codes or (f.code == DIAGNOSTIC_CODE and DIAGNOSTIC_CODE in codes))
             and not any(f.code.startswith(c) for c in ignored)
             and not is_suppressed(f, suppressions)
         ]
@@ -147,7 +158,9 @@ def _run_rules(
         return [diagnostic(source.path, f"File not checked: libcst cannot parse it ({error})")]
     findings: list[Finding] = []
     for rule_class in rules:
-        context = RuleContext(summary=summary, index=index, config=config, doc=catalogue[rule_class.code])
+        context = RuleContext(
+            summary=summary, index=index, config=config, doc=catalogue[rule_class.code]
+        )
         try:
             wrapper.visit(rule_class(context))
         except Exception as error:  # one rule failing must not stop the others or other files

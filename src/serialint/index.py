@@ -88,6 +88,7 @@ class ModuleSummary:
         if not dotted:
             return None
         head, _, rest = dotted.partition(".")
+        base: str | None
         if head in self.imports:
             base = self.imports[head]
         elif head in self.local_defs:
@@ -161,8 +162,7 @@ def _collect_bindings(tree: ast.Module, summary: ModuleSummary) -> None:
     """Imports, definitions and module-level aliases, before anything is resolved."""
     stars: list[str] = []
     reg_aliases: set[str] = set()
-    for node in _walk_with_scope(tree, summary.module):
-        item, scope = node
+    for item, scope in _walk_with_scope(tree, summary.module):
         if isinstance(item, ast.Import):
             for alias in item.names:
                 if alias.asname:
@@ -186,18 +186,18 @@ def _collect_bindings(tree: ast.Module, summary: ModuleSummary) -> None:
     for statement in tree.body:
         if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1):
             continue
-        target = statement.targets[0]
-        if not isinstance(target, ast.Name):
+        bound = statement.targets[0]
+        if not isinstance(bound, ast.Name):
             continue
         value = statement.value
         if isinstance(value, ast.Call) and names.is_registration(
             summary.qualify(dotted_name(value.func))
         ):
-            reg_aliases.add(target.id)
+            reg_aliases.add(bound.id)
             continue
         qualified = summary.qualify(dotted_name(value))
-        if qualified is not None and target.id not in summary.local_defs:
-            summary.imports[target.id] = qualified
+        if qualified is not None and bound.id not in summary.local_defs:
+            summary.imports[bound.id] = qualified
     summary.registration_aliases = frozenset(reg_aliases)
     summary.imports_keras = any(
         names.keras_name(q) is not None or q == "tensorflow" or q.startswith("tensorflow.")
@@ -232,9 +232,7 @@ class _Summarizer(ast.NodeVisitor):
         qualname = f"{self.scope[-1]}.{node.name}"
         bases = tuple(self._qualify_or_raw(b) for b in node.bases)
         decorators = tuple(
-            q
-            for d in node.decorator_list
-            if (q := self._decorator_target(d)) is not None
+            q for d in node.decorator_list if (q := self._decorator_target(d)) is not None
         )
         body = {
             item.name: item
@@ -353,7 +351,10 @@ class _Summarizer(ast.NodeVisitor):
         # register_keras_serializable(package="x")(Cls)
         if isinstance(func, ast.Call) and node.args:
             inner = self.s.qualify(dotted_name(func.func))
-            if names.is_registration(inner) or dotted_name(func.func) in self.s.registration_aliases:
+            if (
+                names.is_registration(inner)
+                or dotted_name(func.func) in self.s.registration_aliases
+            ):
                 self._register(node.args[0])
         if dotted_name(func) in self.s.registration_aliases and node.args:
             self._register(node.args[0])
@@ -373,9 +374,7 @@ class _Summarizer(ast.NodeVisitor):
         for arg in args:
             mapping = arg
             if isinstance(arg, ast.Name):
-                mapping = next(
-                    (d[arg.id] for d in reversed(self.dicts) if arg.id in d), arg
-                )
+                mapping = next((d[arg.id] for d in reversed(self.dicts) if arg.id in d), arg)
             if not isinstance(mapping, ast.Dict) or any(k is None for k in mapping.keys):
                 return None  # a parameter, a call, or {**other, ...}: cannot tell what it holds
             for value in mapping.values:
@@ -396,10 +395,7 @@ class _Summarizer(ast.NodeVisitor):
         if has_kwargs:
             provided = None
         for scoped in self.scope_objects:
-            if scoped is None or provided is None:
-                provided = None
-            else:
-                provided = provided | scoped
+            provided = None if scoped is None or provided is None else provided | scoped
         compile_arg = keywords.get("compile")
         self.s.load_sites.append(
             LoadSite(
@@ -499,7 +495,11 @@ def _get_config_facts(func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[tup
     calls_super = False
     for node in ast.walk(func):
         if isinstance(node, ast.Dict):
-            keys.extend(k.value for k in node.keys if isinstance(k, ast.Constant) and isinstance(k.value, str))
+            keys.extend(
+                k.value
+                for k in node.keys
+                if isinstance(k, ast.Constant) and isinstance(k.value, str)
+            )
         elif isinstance(node, ast.Call):
             func_node = node.func
             if isinstance(func_node, ast.Attribute) and func_node.attr == "update":
@@ -511,9 +511,13 @@ def _get_config_facts(func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[tup
                 and dotted_name(func_node.value.func) == "super"
             ):
                 calls_super = True
-        elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store):
-            if isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
-                keys.append(node.slice.value)
+        elif (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.ctx, ast.Store)
+            and isinstance(node.slice, ast.Constant)
+            and isinstance(node.slice.value, str)
+        ):
+            keys.append(node.slice.value)
     return tuple(dict.fromkeys(keys)), calls_super
 
 

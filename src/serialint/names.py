@@ -103,9 +103,10 @@ class KerasName:
 
 def keras_name(qualified: str) -> KerasName | None:
     """Map a fully qualified dotted name onto Keras' canonical path, or None if it is not Keras."""
-    for root, flavor in _KERAS_ROOTS:
+    for root, root_flavor in _KERAS_ROOTS:
         if qualified == root or qualified.startswith(root + "."):
             rest = qualified[len(root) + 1 :]
+            flavor = root_flavor
             break
     else:
         return None

@@ -49,7 +49,8 @@ def read_source(path: Path) -> SourceFile | Finding:
         size = info.st_size
         if size > MAX_FILE_BYTES:
             return diagnostic(
-                path, f"File not checked: {size / 1e6:.1f} MB is over the {MAX_FILE_BYTES // 2**20} MiB limit"
+                path,
+                f"File not checked: {size / 1e6:.1f} MB is over the {MAX_FILE_BYTES // 2**20} MiB limit",
             )
         data = path.read_bytes()
     except OSError as error:

@@ -27,7 +27,11 @@ def line_suppressions(text: str) -> dict[int, frozenset[str]]:
         ]
     except (tokenize.TokenError, SyntaxError, IndentationError):
         # Unterminated constructs: fall back to reading comments line by line.
-        tokens = [(i, line[line.index("#") :]) for i, line in enumerate(text.splitlines(), 1) if "#" in line]
+        tokens = [
+            (i, line[line.index("#") :])
+            for i, line in enumerate(text.splitlines(), 1)
+            if "#" in line
+        ]
     for row, comment in tokens:
         codes: set[str] = set()
         for pattern in (_NOQA, _IGNORE):

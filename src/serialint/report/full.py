@@ -29,7 +29,9 @@ def write(result: CheckResult, catalogue: dict[str, RuleDoc], out: TextIO) -> No
 
 def _write_one(console: Console, finding: Finding, lines: list[str]) -> None:
     where = f"{display_path(finding.path)}:{finding.start.row}:{finding.start.column}"
-    console.print(f"[bold]{escape(where)}:[/] [bold red]{finding.code}[/] {escape(finding.message)}")
+    console.print(
+        f"[bold]{escape(where)}:[/] [bold red]{finding.code}[/] {escape(finding.message)}"
+    )
     row = finding.start.row
     if 1 <= row <= len(lines):
         text = lines[row - 1].expandtabs(1)
@@ -39,7 +41,9 @@ def _write_one(console: Console, finding: Finding, lines: list[str]) -> None:
         width = max(1, min(end, len(text)) - start)
         console.print(f"[blue]{' ' * gutter} |[/]")
         console.print(f"[blue]{row} |[/] {escape(text)}")
-        console.print(f"[blue]{' ' * gutter} |[/] {' ' * start}[bold red]{'^' * width} {finding.code}[/]")
+        console.print(
+            f"[blue]{' ' * gutter} |[/] {' ' * start}[bold red]{'^' * width} {finding.code}[/]"
+        )
         console.print(f"[blue]{' ' * gutter} |[/]")
     if finding.fix_hint:
         console.print(f"  [bold cyan]= help:[/] {escape(finding.fix_hint)}")

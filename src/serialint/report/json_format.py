@@ -22,7 +22,11 @@ def as_dict(finding: Finding, catalogue: dict[str, RuleDoc]) -> dict[str, Any]:
             "applicability": finding.fix.applicability,
             "message": finding.fix.message,
             "edits": [
-                {"content": e.content, "location": _location(e.start), "end_location": _location(e.end)}
+                {
+                    "content": e.content,
+                    "location": _location(e.start),
+                    "end_location": _location(e.end),
+                }
                 for e in finding.fix.edits
             ],
         }

@@ -71,7 +71,9 @@ class Rule(cst.CSTVisitor):
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self.scope.pop()
 
-    def report(self, node: cst.CSTNode, message: str, *, fix_hint: str = "", fix: Fix | None = None) -> None:
+    def report(
+        self, node: cst.CSTNode, message: str, *, fix_hint: str = "", fix: Fix | None = None
+    ) -> None:
         where: CodeRange = self.get_metadata(PositionProvider, node)
         self.context.findings.append(
             Finding(

@@ -57,4 +57,3 @@ class PickleModel(TracksValues):
             fix_hint='Save with model.save("model.keras") and load with keras.saving.load_model',
         )
         return True
-

@@ -54,7 +54,9 @@ class LoadWithoutCustomObjects(Rule):
             self.scopes -= 1
 
     def _is_scope(self, expr: cst.BaseExpression) -> bool:
-        return isinstance(expr, cst.Call) and names.is_custom_object_scope(self.qualified(expr.func))
+        return isinstance(expr, cst.Call) and names.is_custom_object_scope(
+            self.qualified(expr.func)
+        )
 
     def visit_Call(self, node: cst.Call) -> bool | None:
         if not names.is_load_model(self.qualified(node.func)):
@@ -66,13 +68,17 @@ class LoadWithoutCustomObjects(Rule):
         index = self.context.index
         unregistered = index.unregistered_classes()
         compile_arg = keyword(node, "compile")
-        if compile_arg is not None and isinstance(compile_arg.value, cst.Name):
-            if compile_arg.value.value == "False":
-                unregistered = [
-                    (cls, kind)
-                    for cls, kind in unregistered
-                    if kind.kind not in names.COMPILE_ONLY_KINDS
-                ]
+        compile_false = (
+            compile_arg is not None
+            and isinstance(compile_arg.value, cst.Name)
+            and compile_arg.value.value == "False"
+        )
+        if compile_false:  # losses, metrics and optimizers live only in the compile config
+            unregistered = [
+                (cls, kind)
+                for cls, kind in unregistered
+                if kind.kind not in names.COMPILE_ONLY_KINDS
+            ]
         if not unregistered:
             return True
         shown = ", ".join(describe_class(index, cls.qualname) for cls, _ in unregistered[:_SHOWN])
