@@ -5,6 +5,8 @@ The same text is printed by ``serialint explain CODE`` and written to ``docs/rul
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from serialint.catalogue import RuleDoc
 
 _SAFETY = {
@@ -58,3 +60,44 @@ def rule_markdown(doc: RuleDoc) -> str:
     if doc.references:
         parts += ["", "## References", *(f"- <{url}>" for url in doc.references)]
     return "\n".join(parts) + "\n"
+
+
+def write_pages(directory: Path, catalogue: dict[str, RuleDoc]) -> list[Path]:
+    """Write docs/rules/CODE.md for every entry, plus an index; return the files written."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for doc in catalogue.values():
+        page = directory / f"{doc.code}.md"
+        page.write_text(rule_markdown(doc))
+        written.append(page)
+    index = directory / "README.md"
+    index.write_text(rules_index(catalogue))
+    written.append(index)
+    return written
+
+
+def rules_index(catalogue: dict[str, RuleDoc]) -> str:
+    rows = [
+        "# Rules",
+        "",
+        "Generated from `rules/*.toml` by `make docs`; do not edit by hand.",
+        "",
+        "| Code | Name | Severity | Summary |",
+        "| --- | --- | --- | --- |",
+    ]
+    rows += [
+        f"| [{d.code}]({d.code}.md) | {d.name} | {d.severity.value} | {d.summary} |"
+        for d in catalogue.values()
+    ]
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    import sys
+
+    from serialint.catalogue import load_catalogue
+
+    for path in write_pages(
+        Path(sys.argv[1] if len(sys.argv) > 1 else "docs/rules"), load_catalogue()
+    ):
+        print(path)
