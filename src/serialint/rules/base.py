@@ -88,6 +88,27 @@ class Rule(cst.CSTVisitor):
         )
 
 
+def keras_major(flavor: str, config: Config) -> int:
+    """Which Keras semantics apply to an object of this flavour.
+
+    ``tf_keras`` and TF's frozen ``tensorflow.python.keras`` are always Keras 2; ``keras`` and
+    ``tf.keras`` are whatever the project runs, which the ``keras-version`` setting says.
+    """
+    return 2 if flavor in ("keras2", "tf-legacy") else config.keras_version
+
+
+def load_failure(name: str, kind: str, major: int) -> str:
+    """How loading fails when Keras cannot find the class ``name`` (measured, see the catalogue)."""
+    if major == 3:
+        return f"fails to load with \"Could not locate class '{name}'\""
+    if kind == "layer":
+        return (
+            'fails to load (tf-keras: "The added layer must be an instance of class Layer. '
+            f"Received: layer={name} of type <class 'str'>\" in a Sequential model)"
+        )
+    return "fails to load: tf-keras cannot find it by name either"
+
+
 def keyword(call: cst.Call, name: str) -> cst.Arg | None:
     return next((a for a in call.args if a.keyword is not None and a.keyword.value == name), None)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from serialint.rules.base import Rule
+from serialint.rules.base import Rule, keras_major, load_failure
 
 
 class UnregisteredCustomObject(Rule):
@@ -61,11 +61,14 @@ class UnregisteredCustomObject(Rule):
         if index.provided_at_every_load(cls) or index.saves_weights_only():
             return True
         package = cls.module.split(".")[0]
+        failure = load_failure(
+            cls.name, kind.kind, keras_major(kind.base.flavor, self.context.config)
+        )
         self.report(
             node.name,
             f"Custom {kind.kind} `{cls.name}` is not registered with Keras: a saved model that "
-            f"contains it fails to load with \"Could not locate class '{cls.name}'\" unless every "
-            f"load passes it in `custom_objects` (importing its module does not help)",
+            f"contains it {failure} unless every load passes it in `custom_objects` "
+            "(importing its module does not help)",
             fix_hint=(
                 f'Decorate it with @keras.saving.register_keras_serializable(package="{package}") '
                 "and import this module before loading"

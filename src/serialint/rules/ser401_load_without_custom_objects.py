@@ -5,7 +5,15 @@ from __future__ import annotations
 import libcst as cst
 
 from serialint import names
-from serialint.rules.base import Rule, describe_class, has_double_star, keyword, positional
+from serialint.rules.base import (
+    Rule,
+    describe_class,
+    has_double_star,
+    keras_major,
+    keyword,
+    load_failure,
+    positional,
+)
 
 _SHOWN = 3  # classes named in one message
 
@@ -59,7 +67,8 @@ class LoadWithoutCustomObjects(Rule):
         )
 
     def visit_Call(self, node: cst.Call) -> bool | None:
-        if not names.is_load_model(self.qualified(node.func)):
+        target = self.qualified(node.func)
+        if not names.is_load_model(target):
             return True
         if self.scopes or has_double_star(node) or keyword(node, "custom_objects"):
             return True
@@ -85,11 +94,14 @@ class LoadWithoutCustomObjects(Rule):
         more = len(unregistered) - _SHOWN
         if more > 0:
             shown += f" and {more} more"
+        first, first_kind = unregistered[0]
+        flavor = names.keras_name(target or "")
+        major = keras_major(flavor.flavor if flavor else "keras3", self.context.config)
         self.report(
             node.func,
             "`load_model` without `custom_objects` in a project with unregistered custom objects "
-            f"({shown}): a model containing one fails to load here with "
-            '"Could not locate class ..."',
+            f"({shown}): a model containing `{first.name}` "
+            f"{load_failure(first.name, first_kind.kind, major)} here",
             fix_hint="Pass custom_objects={...} with those classes, or register them (SER101)",
         )
         return True
