@@ -113,3 +113,35 @@ def test_namespace_packages_resolve_by_path_suffix(tmp_path: Path) -> None:
         ("SER101", "custom.py", 2),
         ("SER401", "infer.py", 3),
     ]
+
+
+def test_classes_in_keras_own_packages_are_found_by_module_import(tmp_path: Path) -> None:
+    # Keras 3 imports the recorded module itself for keras, keras_hub, keras_cv and keras_nlp.
+    files = {
+        "keras_hub/__init__.py": "",
+        "keras_hub/layers.py": "import keras\n\nclass Rotary(keras.layers.Layer):\n    pass\n",
+        "keras_hub/pickling_test.py": "import pickle, keras\npickle.dumps(keras.Sequential())\n",
+    }
+    assert lint(tmp_path, files) == []
+    assert [f.code for f in lint(tmp_path, files, keras_version=2)] == ["SER101"]
+
+
+def test_a_load_is_linked_only_to_classes_its_program_can_contain(tmp_path: Path) -> None:
+    files = {
+        # Two unrelated tutorial scripts: each defines its own classes.
+        "guides/gan.py": "import keras\n\nclass GAN(keras.Model):\n    pass\n",
+        "guides/reload.py": (
+            "import keras\n\n@keras.saving.register_keras_serializable(package='g')\n"
+            "class Net(keras.Model):\n    pass\n\nm = keras.models.load_model('net.keras')\n"
+        ),
+        # A bare serving script next to the training code it serves.
+        "app/train.py": "import keras\n\nclass Head(keras.layers.Layer):\n    pass\n",
+        "app/serve.py": "import keras\nm = keras.models.load_model('head.keras')\n",
+        # Another bare loader elsewhere in the repository.
+        "tools/inspect.py": "import keras\nm = keras.models.load_model('any.keras')\n",
+    }
+    found = codes_at(lint(tmp_path, files))
+    assert ("SER401", "serve.py", 2) in found
+    assert not any(
+        code == "SER401" and name in ("reload.py", "inspect.py") for code, name, _ in found
+    )

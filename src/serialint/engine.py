@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper
+from libcst.metadata import MetadataWrapper, PositionProvider
 
 from serialint.catalogue import RuleDoc
 from serialint.config import Config
 from serialint.files import DEFAULT_EXCLUDES, ExcludeMatcher, discover
-from serialint.findings import FileResult, Finding
+from serialint.findings import FileResult, Finding, Position
 from serialint.index import ModuleSummary, ProjectIndex, module_name_for, summarize
 from serialint.rules import ALL_RULES, Rule
 from serialint.rules.base import RuleContext
@@ -78,7 +78,7 @@ def check(
         summaries.append(summarize(path, tree, module, is_package))
         if key in target_keys:
             parsed[key] = outcome
-    index = ProjectIndex(summaries, config.root)
+    index = ProjectIndex(summaries, config.root, config.keras_version)
     rules = [rule for rule in ALL_RULES if rule.code in codes]
     per_file = PerFileIgnores(config.root, config.per_file_ignores)
     for path in targets.files:
@@ -90,10 +90,9 @@ def check(
             source, _ = outcome
             file_result.lines = source.lines
             summary = index.by_path[path]
-            if _is_candidate(summary, index):
-                file_result.findings.extend(
-                    _run_rules(source, summary, index, config, catalogue, rules)
-                )
+            file_result.findings.extend(
+                _run_rules(source, summary, index, config, catalogue, rules)
+            )
         ignored = per_file.ignored_codes(path)
         suppressions = (
             line_suppressions(outcome[0].text)
@@ -135,15 +134,6 @@ def _parse(path: Path) -> tuple[SourceFile, ast.Module] | Finding:
     return source, tree
 
 
-def _is_candidate(summary: ModuleSummary, index: ProjectIndex) -> bool:
-    """Only files that can hold a finding pay for a libcst parse."""
-    return bool(
-        summary.load_sites
-        or summary.pickle_dumps
-        or any(index.keras_kind(c.qualname) for c in summary.classes)
-    )
-
-
 def _run_rules(
     source: SourceFile,
     summary: ModuleSummary,
@@ -152,25 +142,56 @@ def _run_rules(
     catalogue: dict[str, RuleDoc],
     rules: Sequence[type[Rule]],
 ) -> list[Finding]:
+    """Pass 2 on one file: only the rules that can fire here, in one libcst traversal."""
+    applicable = [rule for rule in rules if rule.applies_to(summary, index)]
+    if not applicable:
+        return []  # the common case: no libcst parse at all
     try:
         wrapper = MetadataWrapper(cst.parse_module(source.text), unsafe_skip_copy=True)
     except (cst.ParserSyntaxError, RecursionError) as error:
         return [diagnostic(source.path, f"File not checked: libcst cannot parse it ({error})")]
+
+    def context(rule: type[Rule]) -> RuleContext:
+        return RuleContext(summary=summary, index=index, config=config, doc=catalogue[rule.code])
+
+    contexts = [context(rule) for rule in applicable]
     findings: list[Finding] = []
-    for rule_class in rules:
-        context = RuleContext(
-            summary=summary, index=index, config=config, doc=catalogue[rule_class.code]
-        )
-        try:
-            wrapper.visit(rule_class(context))
-        except Exception as error:  # one rule failing must not stop the others or other files
+    try:
+        wrapper.visit_batched([rule(ctx) for rule, ctx in zip(applicable, contexts, strict=True)])
+    except Exception:
+        # Find the failing rule(s) one by one; the others still report.
+        contexts = []
+        for rule in applicable:
+            ctx = context(rule)
+            try:
+                wrapper.visit_batched([rule(ctx)])
+            except Exception as error:
+                findings.append(_internal_error(source.path, rule.code, error))
+                continue
+            contexts.append(ctx)
+    reports = [report for ctx in contexts for report in ctx.reports]
+    if reports:
+        # Positions need a full code-generation pass: pay for it only when something is reported.
+        positions = wrapper.resolve(PositionProvider)
+        for report in reports:
+            where = positions[report.node]
             findings.append(
-                diagnostic(
-                    source.path,
-                    f"Internal error in rule {rule_class.code} on this file ({type(error).__name__}: "
-                    f"{error}); please report it to the serialint developers",
+                Finding(
+                    code=report.code,
+                    message=report.message,
+                    path=source.path,
+                    start=Position(where.start.line, where.start.column + 1),
+                    end=Position(where.end.line, where.end.column + 1),
+                    fix_hint=report.fix_hint,
+                    fix=report.fix,
                 )
             )
-            continue
-        findings.extend(context.findings)
     return findings
+
+
+def _internal_error(path: Path, code: str, error: Exception) -> Finding:
+    return diagnostic(
+        path,
+        f"Internal error in rule {code} on this file ({type(error).__name__}: {error}); "
+        "please report it to the serialint developers",
+    )

@@ -13,6 +13,7 @@ import ast
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from serialint import names
@@ -162,7 +163,7 @@ def _collect_bindings(tree: ast.Module, summary: ModuleSummary) -> None:
     """Imports, definitions and module-level aliases, before anything is resolved."""
     stars: list[str] = []
     reg_aliases: set[str] = set()
-    for item, scope in _walk_with_scope(tree, summary.module):
+    for item, scope in _statements(tree.body, summary.module):
         if isinstance(item, ast.Import):
             for alias in item.names:
                 if alias.asname:
@@ -205,16 +206,28 @@ def _collect_bindings(tree: ast.Module, summary: ModuleSummary) -> None:
     ) or any(names.keras_name(s) is not None for s in stars)
 
 
-def _walk_with_scope(tree: ast.AST, module: str) -> Iterator[tuple[ast.AST, str]]:
-    """Every node with the dotted scope (module, classes, functions) it appears in."""
-    stack: list[tuple[ast.AST, str]] = [(tree, module)]
-    while stack:
-        node, scope = stack.pop()
-        yield node, scope
-        inner = scope
-        if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-            inner = f"{scope}.{node.name}"
-        stack.extend((child, inner) for child in reversed(list(ast.iter_child_nodes(node))))
+def _statements(body: list[ast.stmt], scope: str) -> Iterator[tuple[ast.stmt, str]]:
+    """Every statement with its dotted scope; imports and definitions are never expressions."""
+    for statement in body:
+        yield statement, scope
+        if isinstance(statement, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield from _statements(statement.body, f"{scope}.{statement.name}")
+            continue
+        for name in ("body", "orelse", "finalbody"):
+            yield from _statements(getattr(statement, name, []), scope)
+        for handler in getattr(statement, "handlers", []):
+            yield from _statements(handler.body, scope)
+        for case in getattr(statement, "cases", []):
+            yield from _statements(case.body, scope)
+
+
+@dataclass
+class _FunctionFrame:
+    """What the single visit gathers about the function being visited."""
+
+    assigned: dict[str, list[ast.expr]] = field(default_factory=lambda: defaultdict(list))
+    returns: list[ast.expr] = field(default_factory=list)
+    calls_registration: bool = False
 
 
 class _Summarizer(ast.NodeVisitor):
@@ -226,6 +239,7 @@ class _Summarizer(ast.NodeVisitor):
         self.registered: set[str] = set()
         # Per function: local name -> dict literal, to read custom_objects=<name>.
         self.dicts: list[dict[str, ast.Dict]] = [{}]
+        self.frames: list[_FunctionFrame] = []
 
     # -- scopes -------------------------------------------------------------------------------
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
@@ -264,24 +278,23 @@ class _Summarizer(ast.NodeVisitor):
 
     def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         qualname = f"{self.scope[-1]}.{node.name}"
+        key = node.name if len(self.scope) == 1 else qualname
+        self.scope.append(qualname)
+        self.dicts.append({})
+        self.frames.append(_FunctionFrame())
+        self.generic_visit(node)
+        frame = self.frames.pop()
+        self.dicts.pop()
+        self.scope.pop()
         self.s.functions.setdefault(
-            node.name if len(self.scope) == 1 else qualname,
+            key,
             FunctionSummary(
                 qualname=qualname,
                 name=node.name,
-                returned_calls=tuple(self._returned_calls(node)),
-                calls_registration=any(
-                    isinstance(n, ast.Call)
-                    and names.is_registration(self.s.qualify(dotted_name(n.func)))
-                    for n in ast.walk(node)
-                ),
+                returned_calls=tuple(self._returned_calls(frame)),
+                calls_registration=frame.calls_registration,
             ),
         )
-        self.scope.append(qualname)
-        self.dicts.append({})
-        self.generic_visit(node)
-        self.dicts.pop()
-        self.scope.pop()
 
     visit_FunctionDef = _visit_function
     visit_AsyncFunctionDef = _visit_function
@@ -301,8 +314,15 @@ class _Summarizer(ast.NodeVisitor):
     visit_AsyncWith = visit_With
 
     # -- statements ---------------------------------------------------------------------------
+    def visit_Return(self, node: ast.Return) -> None:
+        if self.frames and node.value is not None:
+            self.frames[-1].returns.append(node.value)
+        self.generic_visit(node)
+
     def visit_Assign(self, node: ast.Assign) -> None:
         for target in node.targets:
+            if self.frames and isinstance(target, ast.Name):
+                self.frames[-1].assigned[target.id].append(node.value)
             if isinstance(target, ast.Name) and isinstance(node.value, ast.Dict):
                 self.dicts[-1][target.id] = node.value
             # get_custom_objects()["Name"] = Cls  registers Cls globally.
@@ -318,6 +338,8 @@ class _Summarizer(ast.NodeVisitor):
         target = self.s.qualify(dotted_name(node.func))
         if target is not None:
             self.called.add(target)
+            if self.frames and names.is_registration(target):
+                self.frames[-1].calls_registration = True
         self._note_registration(node, target)
         if names.is_load_model(target):
             self._note_load(node)
@@ -432,18 +454,11 @@ class _Summarizer(ast.NodeVisitor):
             else:
                 self.s.model_saves += 1
 
-    def _returned_calls(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[str]:
-        assigned: dict[str, list[ast.expr]] = defaultdict(list)
-        returns: list[ast.expr] = []
-        for node in _walk_own_body(func):
-            if isinstance(node, ast.Assign):
-                for target in node.targets:
-                    if isinstance(target, ast.Name):
-                        assigned[target.id].append(node.value)
-            elif isinstance(node, ast.Return) and node.value is not None:
-                returns.append(node.value)
-        for value in returns:
-            candidates = assigned.get(value.id, []) if isinstance(value, ast.Name) else [value]
+    def _returned_calls(self, frame: _FunctionFrame) -> Iterator[str]:
+        for value in frame.returns:
+            candidates = (
+                frame.assigned.get(value.id, []) if isinstance(value, ast.Name) else [value]
+            )
             for candidate in candidates:
                 if isinstance(candidate, ast.Call):
                     qualified = self.s.qualify(dotted_name(candidate.func))
@@ -457,16 +472,6 @@ class _Summarizer(ast.NodeVisitor):
     def visit_Module(self, node: ast.Module) -> None:
         self.generic_visit(node)
         self.finish()
-
-
-def _walk_own_body(func: ast.AST) -> Iterator[ast.AST]:
-    """Nodes of a function body, not descending into nested functions or classes."""
-    stack = list(ast.iter_child_nodes(func))
-    while stack:
-        node = stack.pop()
-        yield node
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            stack.extend(ast.iter_child_nodes(node))
 
 
 def _params(func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[Param, ...]:
@@ -534,8 +539,11 @@ class KerasKind:
 class ProjectIndex:
     """Everything known about the project's modules, joined."""
 
-    def __init__(self, summaries: Iterable[ModuleSummary], root: Path) -> None:
+    def __init__(
+        self, summaries: Iterable[ModuleSummary], root: Path, keras_version: int = 3
+    ) -> None:
         self.root = root
+        self.keras_version = keras_version
         self.modules: dict[str, ModuleSummary] = {}
         self._by_suffix: dict[str, list[ModuleSummary]] = defaultdict(list)
         self.by_path: dict[Path, ModuleSummary] = {}
@@ -557,6 +565,10 @@ class ProjectIndex:
         self._instantiated = {self.canonical(q) for s in self.modules.values() for q in s.called}
         self._registered = {self.canonical(q) for s in self.modules.values() for q in s.registered}
         self.load_sites = [site for s in self.modules.values() for site in s.load_sites]
+        self._provided_at_loads = [
+            None if site.provided is None else {self.canonical(p) for p in site.provided}
+            for site in self.load_sites
+        ]
 
     # -- name resolution ----------------------------------------------------------------------
     def find_module(self, name: str) -> ModuleSummary | None:
@@ -632,24 +644,86 @@ class ProjectIndex:
     def is_concrete(self, cls: ClassSummary) -> bool:
         return cls.qualname in self._instantiated or cls.qualname not in self._subclassed
 
-    def unregistered_classes(self) -> list[tuple[ClassSummary, KerasKind]]:
-        """Concrete, serializable, unregistered project classes, in a stable order."""
+    def found_by_module_import(self, cls: ClassSummary, kind: KerasKind) -> bool:
+        """Keras 3 imports the recorded module itself, but only for its own packages."""
+        judged = 2 if kind.base.flavor in ("keras2", "tf-legacy") else self.keras_version
+        return judged == 3 and cls.module.split(".")[0] in names.KERAS_SELF_IMPORTING_PACKAGES
+
+    @cached_property
+    def unregistered(self) -> list[tuple[ClassSummary, KerasKind]]:
+        """Concrete, serializable project classes Keras cannot find by itself, in a stable order."""
         found = []
         for cls in self.classes.values():
             kind = self.keras_kind(cls.qualname)
-            if kind is not None and self.is_concrete(cls) and not self.is_registered(cls):
+            if (
+                kind is not None
+                and self.is_concrete(cls)
+                and not self.is_registered(cls)
+                and not self.found_by_module_import(cls, kind)
+            ):
                 found.append((cls, kind))
         return sorted(found, key=lambda item: (str(item[0].path), item[0].line))
+
+    @cached_property
+    def needing_registration(self) -> dict[str, KerasKind]:
+        """Unregistered classes that the project does not hand over at every load (SER101)."""
+        if self.saves_weights_only:
+            return {}
+        return {
+            cls.qualname: kind
+            for cls, kind in self.unregistered
+            if not self.provided_at_every_load(cls)
+        }
+
+    def import_closure(self, summary: ModuleSummary) -> set[str]:
+        """Project modules ``summary`` imports, directly or through other project modules."""
+        seen = {summary.module}
+        pending = [summary]
+        while pending:
+            current = pending.pop()
+            for qualified in current.imports.values():
+                target = self.find_module(qualified) or self.find_module(
+                    qualified.rpartition(".")[0]
+                )
+                if target is not None and target.module not in seen:
+                    seen.add(target.module)
+                    pending.append(target)
+        return seen
+
+    def unregistered_relevant_to(
+        self, summary: ModuleSummary
+    ) -> list[tuple[ClassSummary, KerasKind]]:
+        """The unregistered classes a model loaded in ``summary`` can plausibly contain.
+
+        A program that has Keras classes of its own (defined or imported) loads models built from
+        those.  A loader with none (a bare serving script) may load anything the project trains,
+        so it is linked to the classes under the same top-level directory.
+        """
+        closure = self.import_closure(summary)
+        own = [item for item in self.unregistered if item[0].module in closure]
+        has_keras_classes = any(
+            self.keras_kind(c.qualname) for name in closure for c in self.modules_named(name)
+        )
+        if has_keras_classes:
+            return own
+        top = _top_directory(summary.path, self.root)
+        return [
+            item for item in self.unregistered if _top_directory(item[0].path, self.root) == top
+        ]
+
+    def modules_named(self, name: str) -> list[ClassSummary]:
+        module = self.modules.get(name)
+        return module.classes if module is not None else []
 
     def provided_at_every_load(self, cls: ClassSummary) -> bool:
         """True when the project loads models and every load hands ``cls`` to Keras."""
         if not self.load_sites:
             return False
         return all(
-            site.provided is None or cls.qualname in {self.canonical(p) for p in site.provided}
-            for site in self.load_sites
+            provided is None or cls.qualname in provided for provided in self._provided_at_loads
         )
 
+    @cached_property
     def saves_weights_only(self) -> bool:
         modules = self.modules.values()
         return (
@@ -677,6 +751,15 @@ class ProjectIndex:
                 if kind is not None:
                     return kind
         return None
+
+
+def _top_directory(path: Path, root: Path) -> str:
+    """The first directory below the root ('' for files directly in it)."""
+    try:
+        parts = path.resolve().relative_to(root.resolve()).parts
+    except ValueError:
+        return str(path.parent)
+    return parts[0] if len(parts) > 1 else ""
 
 
 def _suffixes(path: Path, root: Path) -> list[str]:

@@ -9,6 +9,7 @@ is reduced here to a :class:`KerasName`: the Keras flavour plus a canonical publ
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Import roots, longest first so that the most specific prefix wins.
 # "tf.keras" is Keras 3 unless the project opts into legacy Keras (TF_USE_LEGACY_KERAS=1).
@@ -85,6 +86,10 @@ _MODEL_CLASSES = frozenset({"models.Model", "models.Sequential", "models.Functio
 # Capitalised names in ``keras.layers`` that are not Layer classes.
 _NOT_LAYERS = frozenset({"Input", "InputSpec"})
 
+# Keras 3 imports a saved object's recorded module only for these packages
+# (serialization_lib._retrieve_class_or_fn); classes elsewhere must be registered.
+KERAS_SELF_IMPORTING_PACKAGES = frozenset({"keras", "keras_hub", "keras_cv", "keras_nlp"})
+
 # Kinds that Keras stores only in the compile config of a saved model.
 COMPILE_ONLY_KINDS = frozenset({"loss", "metric", "optimizer", "learning-rate schedule"})
 
@@ -101,6 +106,7 @@ class KerasName:
         return self.path.rpartition(".")[2]
 
 
+@lru_cache(maxsize=65536)  # a pure function of the string, called for every call site
 def keras_name(qualified: str) -> KerasName | None:
     """Map a fully qualified dotted name onto Keras' canonical path, or None if it is not Keras."""
     for root, root_flavor in _KERAS_ROOTS:

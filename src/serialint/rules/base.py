@@ -6,12 +6,22 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import libcst as cst
-from libcst.metadata import CodeRange, PositionProvider
 
 from serialint.catalogue import RuleDoc
 from serialint.config import Config
-from serialint.findings import Finding, Fix, Position
+from serialint.findings import Fix
 from serialint.index import ModuleSummary, ProjectIndex
+
+
+@dataclass(frozen=True)
+class Report:
+    """A finding before it has a position: positions are computed only for files that report."""
+
+    code: str
+    node: cst.CSTNode
+    message: str
+    fix_hint: str = ""
+    fix: Fix | None = None
 
 
 @dataclass
@@ -20,7 +30,7 @@ class RuleContext:
     index: ProjectIndex
     config: Config
     doc: RuleDoc
-    findings: list[Finding] = field(default_factory=list)
+    reports: list[Report] = field(default_factory=list)
 
 
 def dotted_name(node: cst.CSTNode) -> str | None:
@@ -35,17 +45,23 @@ def dotted_name(node: cst.CSTNode) -> str | None:
     return None
 
 
-class Rule(cst.CSTVisitor):
+class Rule(cst.BatchableCSTVisitor):
     """One rule: a libcst visitor that reports through :meth:`report`.
 
-    Subclasses set ``code`` (its catalogue entry supplies name, severity and documentation) and
-    may list extra ``VALID``/``INVALID`` snippets; the catalogue's own examples are always tested.
+    Subclasses set ``code`` (its catalogue entry supplies name, severity and documentation),
+    answer :meth:`applies_to` from the project index so that files which cannot hold a finding
+    are never parsed with libcst, and may list extra ``VALID``/``INVALID`` snippets; the
+    catalogue's own examples are always tested.  All rules of a file share one traversal.
     """
 
     code: ClassVar[str]
-    METADATA_DEPENDENCIES = (PositionProvider,)
     VALID: ClassVar[tuple[str, ...]] = ()
     INVALID: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def applies_to(cls, summary: ModuleSummary, index: ProjectIndex) -> bool:
+        """Can this file hold a finding of this rule?  Answered from pass 1 alone."""
+        raise NotImplementedError
 
     def __init__(self, context: RuleContext) -> None:
         super().__init__()
@@ -74,18 +90,7 @@ class Rule(cst.CSTVisitor):
     def report(
         self, node: cst.CSTNode, message: str, *, fix_hint: str = "", fix: Fix | None = None
     ) -> None:
-        where: CodeRange = self.get_metadata(PositionProvider, node)
-        self.context.findings.append(
-            Finding(
-                code=self.code,
-                message=message,
-                path=self.context.summary.path,
-                start=Position(where.start.line, where.start.column + 1),
-                end=Position(where.end.line, where.end.column + 1),
-                fix_hint=fix_hint,
-                fix=fix,
-            )
-        )
+        self.context.reports.append(Report(self.code, node, message, fix_hint, fix))
 
 
 def keras_major(flavor: str, config: Config) -> int:

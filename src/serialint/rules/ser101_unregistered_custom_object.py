@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from serialint.index import ModuleSummary, ProjectIndex
 from serialint.rules.base import Rule, keras_major, load_failure
 
 
@@ -49,17 +50,17 @@ class UnregisteredCustomObject(Rule):
         "b = keras.models.load_model('b.keras')\n",
     )
 
+    @classmethod
+    def applies_to(cls, summary: ModuleSummary, index: ProjectIndex) -> bool:
+        return any(c.qualname in index.needing_registration for c in summary.classes)
+
     def visit_ClassDef(self, node: cst.ClassDef) -> bool | None:
         super().visit_ClassDef(node)
         index = self.context.index
-        cls = index.classes.get(self.scope[-1])
-        if cls is None:
+        kind = index.needing_registration.get(self.scope[-1])
+        if kind is None:
             return True
-        kind = index.keras_kind(cls.qualname)
-        if kind is None or index.is_registered(cls) or not index.is_concrete(cls):
-            return True
-        if index.provided_at_every_load(cls) or index.saves_weights_only():
-            return True
+        cls = index.classes[self.scope[-1]]
         package = cls.module.split(".")[0]
         failure = load_failure(
             cls.name, kind.kind, keras_major(kind.base.flavor, self.context.config)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from serialint.names import is_pickle_dump
+from serialint.index import ModuleSummary, ProjectIndex
+from serialint.names import KERAS_SELF_IMPORTING_PACKAGES, is_pickle_dump
 from serialint.rules.base import keyword, positional
 from serialint.rules.values import TracksValues
 
@@ -33,6 +34,12 @@ class PickleModel(TracksValues):
         "import pickle, keras\nlayer = keras.layers.Dense(3)\n"
         "pickle.dump({'layer': layer, 'epoch': 3}, open('x', 'wb'))\n",
     )
+
+    @classmethod
+    def applies_to(cls, summary: ModuleSummary, index: ProjectIndex) -> bool:
+        # Keras' own packages pickle their objects on purpose; the private modules are theirs.
+        top = summary.module.split(".")[0]
+        return summary.pickle_dumps > 0 and top not in KERAS_SELF_IMPORTING_PACKAGES
 
     def visit_Call(self, node: cst.Call) -> bool | None:
         target = self.qualified(node.func)

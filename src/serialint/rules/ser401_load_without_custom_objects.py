@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from serialint import names
+from serialint.index import ModuleSummary, ProjectIndex
 from serialint.rules.base import (
     Rule,
     describe_class,
@@ -48,6 +49,12 @@ class LoadWithoutCustomObjects(Rule):
         "m = keras.models.load_model('m.keras', compile=False)\n",
     )
 
+    @classmethod
+    def applies_to(cls, summary: ModuleSummary, index: ProjectIndex) -> bool:
+        return any(
+            not site.has_custom_objects and not site.in_scope for site in summary.load_sites
+        ) and bool(index.unregistered_relevant_to(summary))
+
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.scopes = 0  # enclosing `with custom_object_scope(...)` blocks
@@ -75,7 +82,7 @@ class LoadWithoutCustomObjects(Rule):
         if len(positional(node)) >= 2:  # load_model(path, custom_objects)
             return True
         index = self.context.index
-        unregistered = index.unregistered_classes()
+        unregistered = index.unregistered_relevant_to(self.context.summary)
         compile_arg = keyword(node, "compile")
         compile_false = (
             compile_arg is not None
