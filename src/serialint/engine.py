@@ -63,7 +63,8 @@ def check(
     project = discover([config.root], matcher, force=False).files if config.root.is_dir() else []
     target_keys = {_key(p) for p in targets.files}
     summaries: list[ModuleSummary] = []
-    parsed: dict[Path, tuple[SourceFile, ast.Module] | Finding] = {}
+    # Only the text of the files to report on is kept; trees are dropped once summarised.
+    parsed: dict[Path, SourceFile | Finding] = {}
     for path in [*targets.files, *(p for p in project if _key(p) not in target_keys)]:
         key = _key(path)
         if key in parsed:
@@ -77,17 +78,18 @@ def check(
         module, is_package = module_name_for(path, config.root)
         summaries.append(summarize(path, tree, module, is_package))
         if key in target_keys:
-            parsed[key] = outcome
+            parsed[key] = source
+    summaries = _resolve_reexports(summaries, config)
     index = ProjectIndex(summaries, config.root, config.keras_version)
     rules = [rule for rule in ALL_RULES if rule.code in codes]
     per_file = PerFileIgnores(config.root, config.per_file_ignores)
     for path in targets.files:
-        outcome = parsed[_key(path)]
+        read = parsed[_key(path)]
         file_result = FileResult(path=path)
-        if isinstance(outcome, Finding):
-            file_result.findings.append(outcome)
+        if isinstance(read, Finding):
+            file_result.findings.append(read)
         else:
-            source, _ = outcome
+            source = read
             file_result.lines = source.lines
             summary = index.by_path[path]
             file_result.findings.extend(
@@ -95,8 +97,8 @@ def check(
             )
         ignored = per_file.ignored_codes(path)
         suppressions = (
-            line_suppressions(outcome[0].text)
-            if not isinstance(outcome, Finding) and file_result.findings
+            line_suppressions(read.text)
+            if not isinstance(read, Finding) and file_result.findings
             else {}
         )
         file_result.findings = [
@@ -109,6 +111,26 @@ def check(
         result.files.append(file_result)
     if DIAGNOSTIC_CODE not in codes:
         result.problems = []
+    return result
+
+
+def _resolve_reexports(summaries: list[ModuleSummary], config: Config) -> list[ModuleSummary]:
+    """Summarise again the (rare) modules that import Keras through a project package.
+
+    ``from mypkg import keras`` only means Keras once the project is known, so those modules
+    are read a second time with the import resolved; everything else is kept as it is.
+    """
+    index = ProjectIndex(summaries, config.root, config.keras_version)
+    result = []
+    for summary in summaries:
+        resolved = index.reexported_keras_imports(summary)
+        outcome = _parse(summary.path) if resolved else None
+        if outcome is None or isinstance(outcome, Finding):
+            result.append(summary)
+            continue
+        result.append(
+            summarize(summary.path, outcome[1], summary.module, summary.is_package, resolved)
+        )
     return result
 
 

@@ -52,10 +52,16 @@ class FunctionSummary:
     name: str
     returned_calls: tuple[str, ...]  # qualified targets of calls whose result is returned
     calls_registration: bool  # a wrapper around register_keras_serializable
+    # Qualified names in the dict it returns (def get_custom_objects(): return {...}); None if
+    # it returns anything else.
+    returned_mapping: frozenset[str] | None = None
+    # It hands its own ``custom_objects`` parameter to a Keras loader: calling it is a load.
+    forwards_custom_objects: bool = False
 
 
 @dataclass(frozen=True)
 class LoadSite:
+    module: str
     line: int
     has_custom_objects: bool
     # Qualified names handed over through custom_objects or an enclosing custom_object_scope;
@@ -63,6 +69,8 @@ class LoadSite:
     provided: frozenset[str] | None
     in_scope: bool
     compile_false: bool
+    provided_by: str | None = None  # the project function whose returned dict is passed
+    target: str | None = None  # for calls of project wrappers: the wrapper called
 
 
 @dataclass
@@ -77,8 +85,12 @@ class ModuleSummary:
     classes: list[ClassSummary] = field(default_factory=list)
     functions: dict[str, FunctionSummary] = field(default_factory=dict)
     called: frozenset[str] = frozenset()
+    # call target -> enclosing classes of its call sites ("" for module level or a function)
+    instantiated_in: dict[str, frozenset[str]] = field(default_factory=dict)
     registered: frozenset[str] = frozenset()  # registered by a call, not a decorator
     load_sites: list[LoadSite] = field(default_factory=list)
+    # Calls that pass custom_objects= to a project function: loads if that function forwards it.
+    wrapper_calls: list[LoadSite] = field(default_factory=list)
     weight_saves: int = 0
     model_saves: int = 0
     pickle_dumps: int = 0
@@ -141,9 +153,16 @@ def module_name_for(path: Path, root: Path) -> tuple[str, bool]:
     return ".".join(reversed(parts)), is_package
 
 
-def summarize(path: Path, tree: ast.Module, module: str, is_package: bool) -> ModuleSummary:
+def summarize(
+    path: Path,
+    tree: ast.Module,
+    module: str,
+    is_package: bool,
+    resolved_imports: dict[str, str] | None = None,
+) -> ModuleSummary:
+    """Summarise one module; ``resolved_imports`` replaces imports the project re-exports."""
     summary = ModuleSummary(path=path, module=module, is_package=is_package)
-    _collect_bindings(tree, summary)
+    _collect_bindings(tree, summary, resolved_imports or {})
     _Summarizer(summary).visit(tree)
     return summary
 
@@ -159,7 +178,7 @@ def _resolve_relative(summary: ModuleSummary, node: ast.ImportFrom) -> str:
     return ".".join([*package, *([node.module] if node.module else [])])
 
 
-def _collect_bindings(tree: ast.Module, summary: ModuleSummary) -> None:
+def _collect_bindings(tree: ast.Module, summary: ModuleSummary, resolved: dict[str, str]) -> None:
     """Imports, definitions and module-level aliases, before anything is resolved."""
     stars: list[str] = []
     reg_aliases: set[str] = set()
@@ -182,9 +201,12 @@ def _collect_bindings(tree: ast.Module, summary: ModuleSummary) -> None:
         elif isinstance(item, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
             summary.local_defs.setdefault(item.name, f"{scope}.{item.name}")
     summary.star_imports = tuple(stars)
+    summary.imports.update(resolved)
     # Module-level aliases: ``Layer = tf.keras.layers.Layer``, ``register = keras.saving.
     # register_keras_serializable(package="x")``.  Resolved after the imports they build on.
-    for statement in tree.body:
+    for statement, scope in _statements(tree.body, summary.module):
+        if scope != summary.module:
+            continue  # only module-level aliases (also inside try/except and if blocks)
         if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1):
             continue
         bound = statement.targets[0]
@@ -222,12 +244,23 @@ def _statements(body: list[ast.stmt], scope: str) -> Iterator[tuple[ast.stmt, st
 
 
 @dataclass
+class _Mapping:
+    """What a local dict variable is known to hold (for custom_objects and registrations)."""
+
+    values: set[str] = field(default_factory=set)  # qualified names of its values
+    opaque: bool = False  # filled from something unreadable: may hold anything
+    is_registry: bool = False  # bound to get_custom_objects(): writing to it registers
+
+
+@dataclass
 class _FunctionFrame:
     """What the single visit gathers about the function being visited."""
 
     assigned: dict[str, list[ast.expr]] = field(default_factory=lambda: defaultdict(list))
     returns: list[ast.expr] = field(default_factory=list)
     calls_registration: bool = False
+    params: frozenset[str] = frozenset()
+    forwards_custom_objects: bool = False
 
 
 class _Summarizer(ast.NodeVisitor):
@@ -238,7 +271,9 @@ class _Summarizer(ast.NodeVisitor):
         self.called: set[str] = set()
         self.registered: set[str] = set()
         # Per function: local name -> dict literal, to read custom_objects=<name>.
-        self.dicts: list[dict[str, ast.Dict]] = [{}]
+        self.dicts: list[dict[str, _Mapping]] = [{}]
+        self.classes: list[str] = []  # enclosing classes, innermost last
+        self.contexts: dict[str, set[str]] = defaultdict(set)
         self.frames: list[_FunctionFrame] = []
 
     # -- scopes -------------------------------------------------------------------------------
@@ -273,7 +308,9 @@ class _Summarizer(ast.NodeVisitor):
             )
         )
         self.scope.append(qualname)
+        self.classes.append(qualname)
         self.generic_visit(node)
+        self.classes.pop()
         self.scope.pop()
 
     def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
@@ -281,9 +318,14 @@ class _Summarizer(ast.NodeVisitor):
         key = node.name if len(self.scope) == 1 else qualname
         self.scope.append(qualname)
         self.dicts.append({})
-        self.frames.append(_FunctionFrame())
+        arguments = node.args
+        params = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+        if arguments.kwarg is not None:
+            params.append(arguments.kwarg)
+        self.frames.append(_FunctionFrame(params=frozenset(a.arg for a in params)))
         self.generic_visit(node)
         frame = self.frames.pop()
+        returned_mapping = self._returned_mapping(frame)
         self.dicts.pop()
         self.scope.pop()
         self.s.functions.setdefault(
@@ -293,6 +335,8 @@ class _Summarizer(ast.NodeVisitor):
                 name=node.name,
                 returned_calls=tuple(self._returned_calls(frame)),
                 calls_registration=frame.calls_registration,
+                returned_mapping=returned_mapping,
+                forwards_custom_objects=frame.forwards_custom_objects,
             ),
         )
 
@@ -323,26 +367,86 @@ class _Summarizer(ast.NodeVisitor):
         for target in node.targets:
             if self.frames and isinstance(target, ast.Name):
                 self.frames[-1].assigned[target.id].append(node.value)
-            if isinstance(target, ast.Name) and isinstance(node.value, ast.Dict):
-                self.dicts[-1][target.id] = node.value
-            # get_custom_objects()["Name"] = Cls  registers Cls globally.
-            if (
-                isinstance(target, ast.Subscript)
-                and isinstance(target.value, ast.Call)
-                and names.is_get_custom_objects(self.s.qualify(dotted_name(target.value.func)))
-            ):
-                self._register(node.value)
+            if isinstance(target, ast.Name):
+                self._bind_mapping(target.id, node.value)
+            elif isinstance(target, ast.Subscript):
+                # get_custom_objects()["Name"] = Cls, or objects["Name"] = Cls
+                mapping = self._mapping_of(target.value)
+                if mapping is not None:
+                    self._add_to(mapping, [node.value])
         self.generic_visit(node)
+
+    def _bind_mapping(self, name: str, value: ast.expr) -> None:
+        frame = self.dicts[-1]
+        if isinstance(value, ast.Dict) or (
+            isinstance(value, ast.Call) and dotted_name(value.func) == "dict" and not value.args
+        ):
+            mapping = _Mapping()
+            self._add_to(mapping, [value])
+            frame[name] = mapping
+        elif isinstance(value, ast.Call) and names.is_get_custom_objects(
+            self.s.qualify(dotted_name(value.func))
+        ):
+            frame[name] = _Mapping(is_registry=True)
+        else:
+            frame.pop(name, None)  # rebound to something else
+
+    def _mapping_of(self, node: ast.expr) -> _Mapping | None:
+        """The tracked mapping an expression denotes: a local dict or get_custom_objects()."""
+        if isinstance(node, ast.Name):
+            return next((d[node.id] for d in reversed(self.dicts) if node.id in d), None)
+        if isinstance(node, ast.Call) and names.is_get_custom_objects(
+            self.s.qualify(dotted_name(node.func))
+        ):
+            return _Mapping(is_registry=True)
+        return None
+
+    def _add_to(self, mapping: _Mapping, sources: Iterable[ast.expr]) -> None:
+        """Record what ``sources`` put into ``mapping`` (dict literals, other mappings, calls)."""
+        added: set[str] = set()
+        for source in sources:
+            tracked = self._mapping_of(source) if isinstance(source, ast.Name) else None
+            if tracked is not None:
+                added |= tracked.values
+                mapping.opaque |= tracked.opaque
+            elif isinstance(source, ast.Dict):
+                if any(key is None for key in source.keys):
+                    mapping.opaque = True  # {**other}
+                for value in source.values:
+                    qualified = self.s.qualify(dotted_name(value))
+                    if qualified is not None:
+                        added.add(qualified)
+            elif isinstance(source, ast.Call) and dotted_name(source.func) == "dict":
+                self._add_to(mapping, [*source.args, *(k.value for k in source.keywords)])
+            elif (qualified := self.s.qualify(dotted_name(source))) is not None:
+                added.add(qualified)
+            else:
+                # A call such as Layer.get_custom_objects(): cannot be read, but the classes it
+                # mentions are what it most likely holds.
+                mapping.opaque = True
+                added |= {
+                    q
+                    for n in ast.walk(source)
+                    if isinstance(n, (ast.Name, ast.Attribute))
+                    and (q := self.s.qualify(dotted_name(n))) is not None
+                }
+        mapping.values |= added
+        if mapping.is_registry:
+            self.registered |= added
 
     def visit_Call(self, node: ast.Call) -> None:
         target = self.s.qualify(dotted_name(node.func))
         if target is not None:
             self.called.add(target)
+            self.contexts[target].add(self.classes[-1] if self.classes else "")
             if self.frames and names.is_registration(target):
                 self.frames[-1].calls_registration = True
         self._note_registration(node, target)
-        if names.is_load_model(target):
-            self._note_load(node)
+        loader = names.model_loader(target)
+        if loader is not None:
+            self._note_load(node, loader[1])
+        elif target is not None and any(k.arg == "custom_objects" for k in node.keywords):
+            self._note_load(node, custom_position=-1, wrapper=target)
         self._note_save(node, target)
         if names.is_pickle_dump(target):
             self.s.pickle_dumps += 1
@@ -350,6 +454,8 @@ class _Summarizer(ast.NodeVisitor):
 
     # -- helpers ------------------------------------------------------------------------------
     def _qualify_or_raw(self, node: ast.expr) -> str:
+        if isinstance(node, ast.Subscript):  # class A(Base[T]) derives from Base
+            node = node.value
         dotted = dotted_name(node)
         qualified = self.s.qualify(dotted)
         if qualified is not None:
@@ -380,52 +486,63 @@ class _Summarizer(ast.NodeVisitor):
                 self._register(node.args[0])
         if dotted_name(func) in self.s.registration_aliases and node.args:
             self._register(node.args[0])
-        # get_custom_objects().update({"Name": Cls})
-        if (
-            isinstance(func, ast.Attribute)
-            and func.attr == "update"
-            and isinstance(func.value, ast.Call)
-            and names.is_get_custom_objects(self.s.qualify(dotted_name(func.value.func)))
-        ):
-            values = self._mapping_values(node.args)
-            self.registered.update(values or ())
+        # get_custom_objects().update({...}), objects.update(...), custom.update(...)
+        if isinstance(func, ast.Attribute) and func.attr == "update":
+            mapping = self._mapping_of(func.value)
+            if mapping is not None:
+                self._add_to(mapping, [*node.args, *(k.value for k in node.keywords)])
 
     def _mapping_values(self, args: Iterable[ast.expr]) -> frozenset[str] | None:
         """Qualified names of the values of dict literals (or names bound to them); None if opaque."""
         found: set[str] = set()
         for arg in args:
-            mapping = arg
-            if isinstance(arg, ast.Name):
-                mapping = next((d[arg.id] for d in reversed(self.dicts) if arg.id in d), arg)
-            if not isinstance(mapping, ast.Dict) or any(k is None for k in mapping.keys):
-                return None  # a parameter, a call, or {**other, ...}: cannot tell what it holds
-            for value in mapping.values:
-                qualified = self.s.qualify(dotted_name(value))
-                if qualified is not None:
-                    found.add(qualified)
+            if isinstance(arg, ast.Dict):
+                mapping = _Mapping()
+                self._add_to(mapping, [arg])
+            else:
+                tracked = self._mapping_of(arg) if isinstance(arg, ast.Name) else None
+                if tracked is None:
+                    return None  # a parameter or a call: cannot tell what it holds
+                mapping = tracked
+            if mapping.opaque:
+                return None
+            found |= mapping.values
         return frozenset(found)
 
-    def _note_load(self, node: ast.Call) -> None:
+    def _note_load(self, node: ast.Call, custom_position: int, wrapper: str | None = None) -> None:
+        """A Keras loader call, or (``wrapper``) a project function given custom_objects=."""
         keywords = {k.arg: k.value for k in node.keywords}
         has_kwargs = None in keywords  # **kwargs may carry custom_objects
         custom = keywords.get("custom_objects")
-        if custom is None and len(node.args) >= 2:
-            custom = node.args[1]  # load_model(path, custom_objects, compile)
+        if custom is None and 0 <= custom_position < len(node.args):
+            custom = node.args[custom_position]  # load_model(path, custom_objects, compile)
         provided: frozenset[str] | None = frozenset()
+        provided_by = None
         if custom is not None:
             provided = self._mapping_values([custom])
+            if isinstance(custom, ast.Call):  # custom_objects=get_custom_objects() of the project
+                provided_by = self.s.qualify(dotted_name(custom.func))
         if has_kwargs:
             provided = None
+        forwarded: str | None = custom.id if isinstance(custom, ast.Name) else None
+        if forwarded is None:
+            forwarded = next((dotted_name(k.value) for k in node.keywords if k.arg is None), None)
+        if self.frames and forwarded in self.frames[-1].params:
+            self.frames[-1].forwards_custom_objects = True
         for scoped in self.scope_objects:
             provided = None if scoped is None or provided is None else provided | scoped
         compile_arg = keywords.get("compile")
-        self.s.load_sites.append(
+        sites = self.s.wrapper_calls if wrapper is not None else self.s.load_sites
+        sites.append(
             LoadSite(
+                module=self.s.module,
                 line=node.lineno,
                 has_custom_objects=custom is not None or has_kwargs,
                 provided=provided,
+                provided_by=provided_by,
                 in_scope=bool(self.scope_objects),
                 compile_false=isinstance(compile_arg, ast.Constant) and compile_arg.value is False,
+                target=wrapper,
             )
         )
 
@@ -433,7 +550,11 @@ class _Summarizer(ast.NodeVisitor):
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr == "save_weights":
             self.s.weight_saves += 1
-        elif isinstance(func, ast.Attribute) and func.attr in ("save", "to_json"):
+        elif (
+            isinstance(func, ast.Attribute)
+            and func.attr in ("save", "to_json")
+            and self.s.qualify(dotted_name(func.value)) is None  # not tf.saved_model, np, torch
+        ):
             receiver = (dotted_name(func.value) or "").lower()
             first = node.args[0] if node.args else None
             path_like = (
@@ -454,6 +575,18 @@ class _Summarizer(ast.NodeVisitor):
             else:
                 self.s.model_saves += 1
 
+    def _returned_mapping(self, frame: _FunctionFrame) -> frozenset[str] | None:
+        """What a function returns if it is always a readable dict (a custom-objects factory)."""
+        if not frame.returns:
+            return None
+        found: set[str] = set()
+        for value in frame.returns:
+            values = self._mapping_values([value])
+            if values is None:
+                return None
+            found |= values
+        return frozenset(found)
+
     def _returned_calls(self, frame: _FunctionFrame) -> Iterator[str]:
         for value in frame.returns:
             candidates = (
@@ -466,6 +599,7 @@ class _Summarizer(ast.NodeVisitor):
                         yield qualified
 
     def finish(self) -> None:
+        self.s.instantiated_in = {t: frozenset(c) for t, c in self.contexts.items()}
         self.s.called = frozenset(self.called)
         self.s.registered = frozenset(self.registered)
 
@@ -536,6 +670,14 @@ class KerasKind:
     base: KerasName  # the Keras class the hierarchy reaches
 
 
+@dataclass(frozen=True)
+class Registration:
+    """Why a class needs registering: what it is, and a load that cannot find it (if any)."""
+
+    kind: KerasKind
+    missing_at: LoadSite | None
+
+
 class ProjectIndex:
     """Everything known about the project's modules, joined."""
 
@@ -563,14 +705,33 @@ class ProjectIndex:
                 if resolved in self.classes:
                     self._subclassed.add(resolved)
         self._instantiated = {self.canonical(q) for s in self.modules.values() for q in s.called}
+        self._contexts: dict[str, set[str]] = defaultdict(set)
+        for s in self.modules.values():
+            for target, contexts in s.instantiated_in.items():
+                self._contexts[self.canonical(target)] |= contexts
         self._registered = {self.canonical(q) for s in self.modules.values() for q in s.registered}
-        self.load_sites = [site for s in self.modules.values() for site in s.load_sites]
-        self._provided_at_loads = [
-            None if site.provided is None else {self.canonical(p) for p in site.provided}
-            for site in self.load_sites
+        self.load_sites = [site for s in self.modules.values() for site in s.load_sites] + [
+            site
+            for s in self.modules.values()
+            for site in s.wrapper_calls
+            if site.target is not None
+            and (wrapper := self.lookup_function(site.target)) is not None
+            and wrapper.forwards_custom_objects
         ]
+        self._relevance: dict[str, set[str]] = {}
+        self._provided_at_loads = [self._provided(site) for site in self.load_sites]
 
     # -- name resolution ----------------------------------------------------------------------
+    def reexported_keras_imports(self, summary: ModuleSummary) -> dict[str, str]:
+        """Imports that reach Keras through a project module (``from mypkg import keras``)."""
+        resolved = {}
+        for local, qualified in summary.imports.items():
+            if names.keras_name(qualified) is None:
+                target = self.canonical(qualified)
+                if target != qualified and names.keras_name(target) is not None:
+                    resolved[local] = target
+        return resolved
+
     def find_module(self, name: str) -> ModuleSummary | None:
         if name in self.modules:
             return self.modules[name]
@@ -623,7 +784,7 @@ class ProjectIndex:
         return result
 
     def _base_kind(self, base: str) -> KerasKind | None:
-        keras = names.keras_name(base)
+        keras = names.keras_name(base) or names.keras_name(self.canonical(base))
         if keras is not None:
             kind = names.serializable_kind(keras)
             return KerasKind(kind, keras) if kind else None
@@ -634,7 +795,7 @@ class ProjectIndex:
         if cls.qualname in self._registered:
             return True
         for decorator in cls.decorators:
-            if names.is_registration(decorator):
+            if names.is_registration(decorator) or names.is_registration(self.canonical(decorator)):
                 return True
             function = self.lookup_function(decorator)
             if function is not None and function.calls_registration:
@@ -643,6 +804,17 @@ class ProjectIndex:
 
     def is_concrete(self, cls: ClassSummary) -> bool:
         return cls.qualname in self._instantiated or cls.qualname not in self._subclassed
+
+    def is_internal(self, cls: ClassSummary) -> bool:
+        """Created only inside other Keras classes: a sublayer, rebuilt by its parent's config.
+
+        Keras stores such an object inside the parent's state, never by its own class name, so
+        it needs no registration (keras-tcn's ResidualBlock inside TCN).
+        """
+        contexts = self._contexts.get(cls.qualname, set())
+        return bool(contexts) and all(
+            c and c != cls.qualname and self.keras_kind(c) is not None for c in contexts
+        )
 
     def found_by_module_import(self, cls: ClassSummary, kind: KerasKind) -> bool:
         """Keras 3 imports the recorded module itself, but only for its own packages."""
@@ -660,20 +832,60 @@ class ProjectIndex:
                 and self.is_concrete(cls)
                 and not self.is_registered(cls)
                 and not self.found_by_module_import(cls, kind)
+                and not self.is_internal(cls)
             ):
                 found.append((cls, kind))
         return sorted(found, key=lambda item: (str(item[0].path), item[0].line))
 
     @cached_property
-    def needing_registration(self) -> dict[str, KerasKind]:
-        """Unregistered classes that the project does not hand over at every load (SER101)."""
+    def needing_registration(self) -> dict[str, Registration]:
+        """Unregistered classes that some relevant load does not hand over (SER101)."""
         if self.saves_weights_only:
             return {}
-        return {
-            cls.qualname: kind
-            for cls, kind in self.unregistered
-            if not self.provided_at_every_load(cls)
-        }
+        found = {}
+        for cls, kind in self.unregistered:
+            relevant = [
+                (provided, site)
+                for provided, site in zip(self._provided_at_loads, self.load_sites, strict=True)
+                if cls.qualname in self._relevant_to_load(site, provided)
+            ]
+            missing = [
+                site
+                for provided, site in relevant
+                if provided is not None and cls.qualname not in provided
+            ]
+            if relevant and not missing:
+                continue  # every load that can meet it passes it in custom_objects
+            found[cls.qualname] = Registration(kind, missing[0] if missing else None)
+        return found
+
+    def _relevant_to_load(self, site: LoadSite, provided: set[str] | None) -> set[str]:
+        """The unregistered classes a model loaded at ``site`` can plausibly contain.
+
+        A readable, non-empty ``custom_objects`` says what the loaded model holds: its classes,
+        plus any unregistered class of the loading module itself (one forgotten beside them).
+        A bare load is linked through its imports (see :meth:`unregistered_relevant_to`).
+        """
+        if site.has_custom_objects and provided:
+            own = {cls.qualname for cls, _ in self.unregistered if cls.module == site.module}
+            return provided | own
+        return self._relevant_names(site.module)
+
+    def _relevant_names(self, module: str) -> set[str]:
+        if module not in self._relevance:
+            summary = self.modules.get(module)
+            related = self.unregistered_relevant_to(summary) if summary is not None else []
+            self._relevance[module] = {cls.qualname for cls, _ in related}
+        return self._relevance[module]
+
+    def _provided(self, site: LoadSite) -> set[str] | None:
+        """Canonical names a load hands over; None when it may hand over anything."""
+        provided = site.provided
+        if provided is None and site.provided_by is not None:
+            factory = self.lookup_function(site.provided_by)
+            if factory is not None:
+                provided = factory.returned_mapping
+        return None if provided is None else {self.canonical(p) for p in provided}
 
     def import_closure(self, summary: ModuleSummary) -> set[str]:
         """Project modules ``summary`` imports, directly or through other project modules."""
@@ -714,14 +926,6 @@ class ProjectIndex:
     def modules_named(self, name: str) -> list[ClassSummary]:
         module = self.modules.get(name)
         return module.classes if module is not None else []
-
-    def provided_at_every_load(self, cls: ClassSummary) -> bool:
-        """True when the project loads models and every load hands ``cls`` to Keras."""
-        if not self.load_sites:
-            return False
-        return all(
-            provided is None or cls.qualname in provided for provided in self._provided_at_loads
-        )
 
     @cached_property
     def saves_weights_only(self) -> bool:

@@ -168,8 +168,28 @@ def is_custom_object_scope(qualified: str | None) -> bool:
     return is_keras(qualified, "saving.custom_object_scope")
 
 
+# Functions that rebuild a whole model from what was saved, so every custom object it holds
+# must be found by name: canonical path -> position of ``custom_objects`` when passed positionally.
+_MODEL_LOADERS: dict[str, int] = {
+    "saving.load_model": 1,
+    "models.model_from_json": 1,
+    "models.model_from_yaml": 1,
+    "models.model_from_config": 1,
+}
+
+
+def model_loader(qualified: str | None) -> tuple[str, int] | None:
+    """(function name, custom_objects position) when ``qualified`` rebuilds a saved model."""
+    if qualified is None:
+        return None
+    name = keras_name(qualified)
+    if name is None or name.path not in _MODEL_LOADERS:
+        return None
+    return name.name, _MODEL_LOADERS[name.path]
+
+
 def is_load_model(qualified: str | None) -> bool:
-    return is_keras(qualified, "saving.load_model")
+    return model_loader(qualified) is not None
 
 
 def is_get_custom_objects(qualified: str | None) -> bool:

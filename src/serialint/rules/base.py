@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import ClassVar
 
 import libcst as cst
@@ -126,10 +127,27 @@ def positional(call: cst.Call) -> list[cst.Arg]:
     return [a for a in call.args if a.keyword is None and not a.star]
 
 
+def relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def describe_class(index: ProjectIndex, qualname: str) -> str:
     cls = index.classes[qualname]
-    try:
-        where = cls.path.resolve().relative_to(index.root.resolve())
-    except ValueError:
-        where = cls.path
-    return f"`{cls.name}` ({where.as_posix()}:{cls.line})"
+    return f"`{cls.name}` ({relative(cls.path, index.root)}:{cls.line})"
+
+
+_DECORATOR_BY_FLAVOR = {
+    "keras3": "keras.saving.register_keras_serializable",
+    # tf.keras.utils has it in every TensorFlow 2 release; tf.keras.saving only from 2.13.
+    "tf.keras": "tf.keras.utils.register_keras_serializable",
+    "tf-legacy": "tf.keras.utils.register_keras_serializable",
+    "keras2": "tf_keras.utils.register_keras_serializable",
+}
+
+
+def registration_decorator(flavor: str) -> str:
+    """The registration decorator spelled for the Keras the class derives from."""
+    return _DECORATOR_BY_FLAVOR.get(flavor, _DECORATOR_BY_FLAVOR["keras3"])

@@ -5,7 +5,14 @@ from __future__ import annotations
 import libcst as cst
 
 from serialint.index import ModuleSummary, ProjectIndex
-from serialint.rules.base import Rule, keras_major, load_failure
+from serialint.names import COMPILE_ONLY_KINDS
+from serialint.rules.base import (
+    Rule,
+    keras_major,
+    load_failure,
+    registration_decorator,
+    relative,
+)
 
 
 class UnregisteredCustomObject(Rule):
@@ -57,22 +64,28 @@ class UnregisteredCustomObject(Rule):
     def visit_ClassDef(self, node: cst.ClassDef) -> bool | None:
         super().visit_ClassDef(node)
         index = self.context.index
-        kind = index.needing_registration.get(self.scope[-1])
-        if kind is None:
+        registration = index.needing_registration.get(self.scope[-1])
+        if registration is None:
             return True
-        cls = index.classes[self.scope[-1]]
-        package = cls.module.split(".")[0]
+        cls, kind = index.classes[self.scope[-1]], registration.kind
         failure = load_failure(
             cls.name, kind.kind, keras_major(kind.base.flavor, self.context.config)
         )
+        where = ""
+        if registration.missing_at is not None:
+            module = index.modules[registration.missing_at.module]
+            where = f"; {relative(module.path, index.root)}:{registration.missing_at.line} does not"
+        compile_only = ""
+        if kind.kind in COMPILE_ONLY_KINDS:
+            compile_only = " (a model compiled with it; `compile=False` skips the compile config)"
         self.report(
             node.name,
             f"Custom {kind.kind} `{cls.name}` is not registered with Keras: a saved model that "
-            f"contains it {failure} unless every load passes it in `custom_objects` "
-            "(importing its module does not help)",
+            f"contains it{compile_only} {failure} unless every load passes it in "
+            f"`custom_objects`{where}",
             fix_hint=(
-                f'Decorate it with @keras.saving.register_keras_serializable(package="{package}") '
-                "and import this module before loading"
+                f'Decorate it with @{registration_decorator(kind.base.flavor)}(package="'
+                f'{cls.module.split(".")[0]}") and import this module before loading'
             ),
         )
         return True

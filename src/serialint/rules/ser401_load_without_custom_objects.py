@@ -75,11 +75,13 @@ class LoadWithoutCustomObjects(Rule):
 
     def visit_Call(self, node: cst.Call) -> bool | None:
         target = self.qualified(node.func)
-        if not names.is_load_model(target):
+        loader = names.model_loader(target)
+        if loader is None:
             return True
+        function, custom_position = loader
         if self.scopes or has_double_star(node) or keyword(node, "custom_objects"):
             return True
-        if len(positional(node)) >= 2:  # load_model(path, custom_objects)
+        if len(positional(node)) > custom_position:  # load_model(path, custom_objects)
             return True
         index = self.context.index
         unregistered = index.unregistered_relevant_to(self.context.summary)
@@ -106,7 +108,7 @@ class LoadWithoutCustomObjects(Rule):
         major = keras_major(flavor.flavor if flavor else "keras3", self.context.config)
         self.report(
             node.func,
-            "`load_model` without `custom_objects` in a project with unregistered custom objects "
+            f"`{function}` without `custom_objects` in a project with unregistered custom objects "
             f"({shown}): a model containing `{first.name}` "
             f"{load_failure(first.name, first_kind.kind, major)} here",
             fix_hint="Pass custom_objects={...} with those classes, or register them (SER101)",

@@ -20,6 +20,18 @@ class TracksValues(Rule):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.bindings: list[dict[str, cst.BaseExpression | cst.Annotation]] = [{}]
+        # ``self.<attr>`` assignments, per enclosing class: methods are visited in order, so
+        # ``__init__``'s ``self.model = Sequential(...)`` is known when ``save`` pickles it.
+        self.attributes: list[dict[str, cst.BaseExpression]] = []
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool | None:
+        super().visit_ClassDef(node)
+        self.attributes.append({})
+        return True
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self.attributes.pop()
+        super().leave_ClassDef(original_node)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool | None:
         super().visit_FunctionDef(node)
@@ -49,6 +61,8 @@ class TracksValues(Rule):
         frame = self.bindings[-1]
         if isinstance(target, cst.Name):
             frame[target.value] = value
+        elif _self_attribute(target) is not None and self.attributes:
+            self.attributes[-1][_self_attribute(target) or ""] = value
         elif isinstance(target, (cst.Tuple, cst.List)):
             elements = [e.value for e in target.elements]
             if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == len(elements):
@@ -73,6 +87,12 @@ class TracksValues(Rule):
                         return self._annotation_kind(bound)
                     return self.keras_value_kind(bound, depth + 1)
             return None
+        attribute = _self_attribute(expr)
+        if attribute is not None:
+            for attributes in reversed(self.attributes):
+                if attribute in attributes:
+                    return self.keras_value_kind(attributes[attribute], depth + 1)
+            return None
         if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
             elements = [e.value for e in expr.elements if isinstance(e, cst.Element)]
         elif isinstance(expr, cst.Dict):
@@ -94,3 +114,14 @@ class TracksValues(Rule):
             kind = names.serializable_kind(keras)
             return kind if kind in ("model", "layer") else None
         return self.context.index.call_result_kind(qualified)
+
+
+def _self_attribute(node: cst.BaseExpression) -> str | None:
+    """``attr`` for ``self.attr``, else None."""
+    if (
+        isinstance(node, cst.Attribute)
+        and isinstance(node.value, cst.Name)
+        and node.value.value == "self"
+    ):
+        return node.attr.value
+    return None

@@ -1,0 +1,226 @@
+"""Patterns met in public Keras projects, each once a false positive or a missed hazard.
+
+A, B and F were confirmed under real TensorFlow 2.21 / Keras 3.15 when they were found: the nested
+sublayer model loads, and the classes registered through the dict chain and the try/except alias
+load without custom_objects.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .conftest import codes_at, lint
+
+
+def test_a_sublayer_created_inside_another_keras_class_needs_no_registration(
+    tmp_path: Path,
+) -> None:
+    # keras-tcn: ResidualBlock exists only inside TCN, which rebuilds it from its own config.
+    source = """\
+        import keras
+        class ResidualBlock(keras.layers.Layer):
+            def __init__(self, units, **kw):
+                super().__init__(**kw)
+                self.units = units
+        @keras.saving.register_keras_serializable(package="tcn")
+        class TCN(keras.layers.Layer):
+            def build(self, input_shape):
+                self.blocks = [ResidualBlock(4) for _ in range(3)]
+        model = keras.Sequential([TCN()])
+        model.save("m.keras")
+        loaded = keras.models.load_model("m.keras")
+        """
+    assert lint(tmp_path, {"tcn.py": source}) == []
+    # Used directly in a model, the same class is stored by name and must be registered.
+    direct = source.replace(
+        "keras.Sequential([TCN()])", "keras.Sequential([TCN(), ResidualBlock(2)])"
+    )
+    assert [c for c, _, _ in codes_at(lint(tmp_path, {"tcn.py": direct}))] == ["SER101", "SER401"]
+
+
+def test_b_registration_dict_built_step_by_step(tmp_path: Path) -> None:
+    source = """\
+        import keras
+        class A(keras.layers.Layer):
+            @staticmethod
+            def get_custom_objects():
+                return {"A": A}
+        class B(keras.layers.Layer): pass
+        class C(keras.layers.Layer): pass
+        class D(keras.layers.Layer): pass
+        custom_objects = {}
+        custom_objects.update(A.get_custom_objects())
+        custom_objects.update({"B": B})
+        custom_objects["C"] = C
+        keras.utils.get_custom_objects().update(custom_objects)
+        registry = keras.saving.get_custom_objects()
+        registry["D"] = D
+        """
+    assert lint(tmp_path, {"layers.py": source}) == []
+
+
+def test_c_tf_saved_model_export_is_not_a_keras_model_save(tmp_path: Path) -> None:
+    source = """\
+        import tensorflow as tf
+        class A(tf.keras.layers.Layer): pass
+        model = tf.keras.Sequential([A()])
+        model.save_weights("w.weights.h5")
+        tf.saved_model.save(model, "export/")
+        """
+    assert lint(tmp_path, {"m.py": source}) == []
+
+
+def test_d_model_from_json_is_a_load_site(tmp_path: Path) -> None:
+    source = """\
+        import tensorflow as tf
+        class A(tf.keras.layers.Layer): pass
+        def save(m):
+            open("m.json", "w").write(m.to_json())
+        def load_ok():
+            return tf.keras.models.model_from_json(open("m.json").read(), custom_objects={"A": A})
+        def load_bad():
+            return tf.keras.models.model_from_json(open("m.json").read())
+        """
+    findings = lint(tmp_path, {"m.py": source})
+    assert codes_at(findings) == [("SER101", "m.py", 2), ("SER401", "m.py", 8)]
+    assert "`model_from_json` without `custom_objects`" in findings[1].message
+    assert "m.py:8 does not" in findings[0].message
+
+
+def test_e_only_loads_that_can_meet_the_class_count(tmp_path: Path) -> None:
+    files = {
+        "app.py": """\
+            import keras
+            class Attn(keras.layers.Layer): pass
+            model = keras.models.load_model("a.h5", custom_objects={"Attn": Attn})
+            """,
+        "other_app.py": """\
+            import keras
+            class Attn(keras.layers.Layer): pass
+            keras.utils.get_custom_objects().update({"Attn": Attn})
+            model = keras.models.load_model("b.h5")
+            """,
+    }
+    assert lint(tmp_path, files) == []
+
+
+def test_f_aliases_inside_try_except(tmp_path: Path) -> None:
+    source = """\
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        try:
+            register_keras_serializable = keras.saving.register_keras_serializable
+        except AttributeError:
+            register_keras_serializable = keras.utils.register_keras_serializable
+        try:
+            PreprocessingLayer = layers.PreprocessingLayer
+        except AttributeError:
+            PreprocessingLayer = layers.experimental.preprocessing.PreprocessingLayer
+        @register_keras_serializable(package="p")
+        class Registered(keras.layers.Layer): pass
+        class Unregistered(PreprocessingLayer): pass
+        """
+    assert codes_at(lint(tmp_path, {"m.py": source})) == [("SER101", "m.py", 13)]
+
+
+def test_g_generic_subscripted_base(tmp_path: Path) -> None:
+    source = """\
+        from typing import Generic, TypeVar
+        import tensorflow as tf
+        T = TypeVar("T")
+        class TypedLayer(tf.keras.layers.Layer, Generic[T]): pass
+        class KmerEncoder(TypedLayer[int]): pass
+        tf.keras.Sequential([KmerEncoder()]).save("m.keras")
+        """
+    assert codes_at(lint(tmp_path, {"m.py": source})) == [("SER101", "m.py", 5)]
+
+
+def test_keras_reexported_through_a_project_package(tmp_path: Path) -> None:
+    files = {
+        "pkg/__init__.py": "import tensorflow.keras as keras\nimport tensorflow.keras.layers as L\n",
+        "pkg/layers.py": """\
+            from pkg import keras, L
+            class A(L.Layer): pass
+            class B(keras.layers.Layer): pass
+            @keras.utils.register_keras_serializable(package="pkg")
+            class C(keras.layers.Layer): pass
+            keras.utils.get_custom_objects().update({"B": B})
+            model = keras.models.load_model("m.keras")
+            """,
+    }
+    assert codes_at(lint(tmp_path, files)) == [
+        ("SER101", "layers.py", 2),
+        ("SER401", "layers.py", 7),
+    ]
+
+
+def test_pickled_self_attribute(tmp_path: Path) -> None:
+    source = """\
+        import pickle
+        import tensorflow as tf
+        class Trainer:
+            def __init__(self):
+                self.model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+                self.history = {}
+            def dump(self, path):
+                with open(path, "wb") as f:
+                    pickle.dump(self.model, f)
+                    pickle.dump(self.history, f)
+        """
+    assert codes_at(lint(tmp_path, {"trainer.py": source})) == [("SER301", "trainer.py", 9)]
+
+
+def test_fix_hint_follows_the_import_style(tmp_path: Path) -> None:
+    source = "import tensorflow as tf\nclass A(tf.keras.layers.Layer): pass\n"
+    [finding] = lint(tmp_path, {"m.py": source})
+    assert "@tf.keras.utils.register_keras_serializable(package=" in finding.fix_hint
+
+
+def test_a_project_wrapper_that_forwards_custom_objects_is_a_load(tmp_path: Path) -> None:
+    # fancy-nlp: tests call the project's load_keras_model(..., custom_objects={...}).
+    files = {
+        "lib/__init__.py": "",
+        "lib/io.py": """\
+            import tensorflow as tf
+            def load_keras_model(json_file, custom_objects=None):
+                return tf.keras.models.model_from_json(open(json_file).read(), custom_objects)
+            """,
+        "tests/test_io.py": """\
+            import tensorflow as tf
+            from lib.io import load_keras_model
+            class MyLayer(tf.keras.layers.Layer): pass
+            model = load_keras_model("m.json", custom_objects={"MyLayer": MyLayer})
+            """,
+    }
+    assert lint(tmp_path, files) == []
+
+
+def test_an_explicit_custom_objects_dict_names_what_the_model_holds(tmp_path: Path) -> None:
+    source = """\
+        import keras
+        class Encoder(keras.layers.Layer): pass
+        class Forgotten(keras.layers.Layer): pass
+        model = keras.models.load_model("m.keras", custom_objects={"Encoder": Encoder})
+        """
+    [finding] = lint(tmp_path, {"serve.py": source})
+    assert (finding.code, finding.start.row) == ("SER101", 3)
+    assert "serve.py:4 does not" in finding.message
+
+
+def test_custom_objects_from_a_project_factory_function(tmp_path: Path) -> None:
+    files = {
+        "objects.py": """\
+            import keras
+            class A(keras.layers.Layer): pass
+            class B(keras.layers.Layer): pass
+            def custom_objects():
+                return {"A": A}
+            """,
+        "serve.py": """\
+            import keras
+            from objects import custom_objects
+            model = keras.models.load_model("m.keras", custom_objects=custom_objects())
+            """,
+    }
+    # B is not in the dict the only load passes: the project cannot load a model holding it.
+    assert [(c, r) for c, _, r in codes_at(lint(tmp_path, files))] == [("SER101", 3)]
