@@ -34,7 +34,7 @@ def main():
     ARTIFACTS.mkdir(exist_ok=True)
     model.save(ARTIFACTS / "sentiment.keras")  # the supported format
 
-    # Hazard (SER301): a pickled Keras model breaks across versions and on custom layers.
+    # Hazard (SER301): a pickled Keras model is tied to Keras internals and fails on custom layers.
     with open(ARTIFACTS / "sentiment.pkl", "wb") as handle:
         pickle.dump(model, handle)
 

@@ -59,8 +59,8 @@ class PickleModel(TracksValues):
             node,
             f"Keras {kind} serialized with `{target}`: the pickle points into Keras' private "
             "`keras.src` modules, unpickling runs with `safe_mode=False`, and custom objects "
-            "come back only if registered and imported, so it breaks across Keras versions "
-            "and on custom layers",
+            "come back only if registered and imported: it is tied to this Keras version's "
+            "internals and fails to load unregistered custom layers",
             fix_hint='Save with model.save("model.keras") and load with keras.saving.load_model',
         )
         return True

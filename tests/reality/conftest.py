@@ -1,0 +1,15 @@
+"""Fixtures for the reality suite: the rule catalogue as the tests' source of claims."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .harness import load_rule
+
+
+@pytest.fixture(scope="session")
+def rules() -> dict[str, dict[str, Any]]:
+    """The catalogue entries whose claims about Keras these tests check against real Keras."""
+    return {code: load_rule(code) for code in ("SER101", "SER301", "SER401")}
