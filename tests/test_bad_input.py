@@ -108,3 +108,18 @@ def test_default_excludes(tmp_path: Path) -> None:
         },
     )
     assert [str(f.path.relative_to(tmp_path)) for f in _check(tmp_path)] == ["src/x.py"]
+
+
+def test_gitignored_files_are_skipped_unless_named(tmp_path: Path) -> None:
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".gitignore").write_text("generated/\nscratch_*.py\n")
+    write_project(
+        tmp_path,
+        {"generated/m.py": HAZARD, "scratch_1.py": HAZARD, "src/m.py": HAZARD},
+    )
+    assert [f.path.name for f in _check(tmp_path)] == ["m.py"]
+    assert _check(tmp_path)[0].path.parent.name == "src"
+    named = run_check(tmp_path, paths=[tmp_path / "scratch_1.py"]).findings
+    assert [f.path.name for f in named] == ["scratch_1.py"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import shutil
+import subprocess
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,8 +88,11 @@ def discover(paths: Iterable[Path], matcher: ExcludeMatcher, *, force: bool = Tr
             found.problems.append(diagnostic(path, "Path not checked: it does not exist"))
             continue
         if path.is_dir():
-            for file in _walk(path, matcher, found):
-                _add(file, seen, found)
+            walked = list(_walk(path, matcher, found))
+            ignored = git_ignored(walked, path)
+            for file in walked:
+                if file not in ignored:
+                    _add(file, seen, found)
         elif path.is_file() or path.is_symlink():
             if force or not matcher.excluded(path):
                 _add(path, seen, found)
@@ -134,3 +139,29 @@ def _walk(top: Path, matcher: ExcludeMatcher, found: Discovery) -> Iterator[Path
                 if file.is_dir():
                     continue
                 yield file
+
+
+def git_ignored(files: list[Path], directory: Path) -> set[Path]:
+    """The files git ignores (.gitignore, .git/info/exclude, global excludes), as ruff skips them.
+
+    One ``git check-ignore`` call for the whole batch; outside a repository, or without git,
+    nothing is ignored.
+    """
+    git = shutil.which("git")
+    if not files or git is None:
+        return set()
+    try:
+        done = subprocess.run(
+            [git, "-C", str(directory), "check-ignore", "--stdin", "-z"],
+            input="\0".join(str(f.absolute()) for f in files) + "\0",
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return set()
+    if done.returncode not in (0, 1):  # 128: not a git repository
+        return set()
+    reported = {Path(p) for p in done.stdout.split("\0") if p}
+    return {f for f in files if f.absolute() in reported}
