@@ -12,6 +12,7 @@ from serialint.catalogue import RuleDoc
 from serialint.config import Config
 from serialint.findings import Fix
 from serialint.index import ModuleSummary, ProjectIndex
+from serialint.names import COMPILE_ONLY_KINDS
 
 
 @dataclass(frozen=True)
@@ -106,13 +107,20 @@ def keras_major(flavor: str, config: Config) -> int:
 def load_failure(name: str, kind: str, major: int) -> str:
     """How loading fails when Keras cannot find the class ``name`` (measured, see the catalogue)."""
     if major == 3:
-        return f"fails to load with \"Could not locate class '{name}'\""
+        return f"fails with \"Could not locate class '{name}'\""
     if kind == "layer":
         return (
-            'fails to load (tf-keras: "The added layer must be an instance of class Layer. '
+            'fails (tf-keras: "The added layer must be an instance of class Layer. '
             f"Received: layer={name} of type <class 'str'>\" in a Sequential model)"
         )
-    return "fails to load: tf-keras cannot find it by name either"
+    return "fails: tf-keras cannot find it by name either"
+
+
+def what_holds(kind: str) -> str:
+    """Which saved models hold a class of this kind by name."""
+    if kind in COMPILE_ONLY_KINDS:
+        return "a model compiled with it"
+    return "a saved model that contains it"
 
 
 def keyword(call: cst.Call, name: str) -> cst.Arg | None:

@@ -12,6 +12,7 @@ from serialint.rules.base import (
     load_failure,
     registration_decorator,
     relative,
+    what_holds,
 )
 
 
@@ -71,18 +72,18 @@ class UnregisteredCustomObject(Rule):
         failure = load_failure(
             cls.name, kind.kind, keras_major(kind.base.flavor, self.context.config)
         )
+        remedy = "passes it in `custom_objects`"
+        if kind.kind in COMPILE_ONLY_KINDS:
+            remedy += " or uses `compile=False`"
         where = ""
         if registration.missing_at is not None:
             module = index.modules[registration.missing_at.module]
-            where = f"; {relative(module.path, index.root)}:{registration.missing_at.line} does not"
-        compile_only = ""
-        if kind.kind in COMPILE_ONLY_KINDS:
-            compile_only = " (a model compiled with it; `compile=False` skips the compile config)"
+            line = registration.missing_at.line
+            where = f"; {relative(module.path, index.root)}:{line} does not"
         self.report(
             node.name,
-            f"Custom {kind.kind} `{cls.name}` is not registered with Keras: a saved model that "
-            f"contains it{compile_only} {failure} unless every load passes it in "
-            f"`custom_objects`{where}",
+            f"Custom {kind.kind} `{cls.name}` is not registered with Keras: loading "
+            f"{what_holds(kind.kind)} {failure} unless the load {remedy}{where}",
             fix_hint=(
                 f'Decorate it with @{registration_decorator(kind.base.flavor)}(package="'
                 f'{cls.module.split(".")[0]}") and import this module before loading'

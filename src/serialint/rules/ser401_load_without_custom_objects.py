@@ -109,8 +109,8 @@ class LoadWithoutCustomObjects(Rule):
         self.report(
             node.func,
             f"`{function}` without `custom_objects` in a project with unregistered custom objects "
-            f"({shown}): a model containing `{first.name}` "
-            f"{load_failure(first.name, first_kind.kind, major)} here",
+            f"({shown}): loading a model that contains `{first.name}` here "
+            f"{load_failure(first.name, first_kind.kind, major)}",
             fix_hint="Pass custom_objects={...} with those classes, or register them (SER101)",
         )
         return True
