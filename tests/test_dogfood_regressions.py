@@ -224,3 +224,24 @@ def test_custom_objects_from_a_project_factory_function(tmp_path: Path) -> None:
     }
     # B is not in the dict the only load passes: the project cannot load a model holding it.
     assert [(c, r) for c, _, r in codes_at(lint(tmp_path, files))] == [("SER101", 3)]
+
+
+def test_a_module_level_load_cannot_hold_classes_defined_below_it(tmp_path: Path) -> None:
+    # keras guides/functional_api.py: save and reload a plain model, then introduce layers.
+    source = """\
+        import keras
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        model.save("my_model.keras")
+        model = keras.models.load_model("my_model.keras")
+        class CustomDense(keras.layers.Layer): pass
+        reloaded = keras.models.load_model("custom.keras")
+        def serve():
+            return keras.models.load_model("custom.keras")
+        """
+    found = codes_at(lint(tmp_path, {"guide.py": source}))
+    # Line 4 runs before CustomDense exists; lines 6 and 8 can meet it.
+    assert found == [
+        ("SER101", "guide.py", 5),
+        ("SER401", "guide.py", 6),
+        ("SER401", "guide.py", 8),
+    ]

@@ -69,6 +69,7 @@ class LoadSite:
     provided: frozenset[str] | None
     in_scope: bool
     compile_false: bool
+    module_level: bool = False  # runs as the module executes, before later definitions exist
     provided_by: str | None = None  # the project function whose returned dict is passed
     target: str | None = None  # for calls of project wrappers: the wrapper called
 
@@ -539,6 +540,7 @@ class _Summarizer(ast.NodeVisitor):
                 line=node.lineno,
                 has_custom_objects=custom is not None or has_kwargs,
                 provided=provided,
+                module_level=not self.frames and not self.classes,
                 provided_by=provided_by,
                 in_scope=bool(self.scope_objects),
                 compile_false=isinstance(compile_arg, ast.Constant) and compile_arg.value is False,
@@ -869,7 +871,25 @@ class ProjectIndex:
         if site.has_custom_objects and provided:
             own = {cls.qualname for cls, _ in self.unregistered if cls.module == site.module}
             return provided | own
-        return self._relevant_names(site.module)
+        return self._relevant_names(site.module) - self.defined_after(site)
+
+    def defined_after(self, site: LoadSite) -> set[str]:
+        """Classes of the loading module defined below a module-level load.
+
+        When such a load runs they do not exist yet, so the model it loads cannot hold them
+        (not even custom_objects could supply them): a tutorial that saves and reloads a plain
+        model before it introduces custom layers.
+        """
+        if not site.module_level:
+            return set()
+        module = self.modules.get(site.module)
+        if module is None:
+            return set()
+        return {
+            cls.qualname
+            for cls in module.classes
+            if cls.line > site.line and cls.qualname == f"{module.module}.{cls.name}"
+        }
 
     def _relevant_names(self, module: str) -> set[str]:
         if module not in self._relevance:

@@ -58,6 +58,12 @@ class LoadWithoutCustomObjects(Rule):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.scopes = 0  # enclosing `with custom_object_scope(...)` blocks
+        self.defined: set[str] = set()  # module-level classes visited so far
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool | None:
+        if len(self.scope) == 1:
+            self.defined.add(f"{self.scope[0]}.{node.name.value}")
+        return super().visit_ClassDef(node)
 
     def visit_With(self, node: cst.With) -> bool | None:
         if any(self._is_scope(item.item) for item in node.items):
@@ -85,6 +91,16 @@ class LoadWithoutCustomObjects(Rule):
             return True
         index = self.context.index
         unregistered = index.unregistered_relevant_to(self.context.summary)
+        if len(self.scope) == 1:
+            # A module-level load runs before the classes defined below it exist: the model it
+            # loads cannot hold them (see ProjectIndex.defined_after).
+            module = self.context.summary
+            later = {
+                cls.qualname
+                for cls in module.classes
+                if cls.qualname == f"{module.module}.{cls.name}"
+            } - self.defined
+            unregistered = [item for item in unregistered if item[0].qualname not in later]
         compile_arg = keyword(node, "compile")
         compile_false = (
             compile_arg is not None
