@@ -245,3 +245,56 @@ def test_a_module_level_load_cannot_hold_classes_defined_below_it(tmp_path: Path
         ("SER401", "guide.py", 6),
         ("SER401", "guide.py", 8),
     ]
+
+
+def test_registration_through_a_decorator_class_and_helpers(tmp_path: Path) -> None:
+    # teras (copied from keras-cv's api_export): @lib_export(...) registers in __call__.
+    files = {
+        "lib/__init__.py": "",
+        "lib/api_export.py": """\
+            import types
+            import keras
+            def maybe_register_serializable(symbol, package):
+                if isinstance(symbol, types.FunctionType) or hasattr(symbol, "get_config"):
+                    keras.saving.register_keras_serializable(package=package)(symbol)
+            class lib_export:
+                def __init__(self, path, package="lib"):
+                    self.package = package
+                def __call__(self, symbol):
+                    maybe_register_serializable(symbol, self.package)
+                    return symbol
+            """,
+        "lib/layers.py": """\
+            import keras
+            from lib.api_export import lib_export, maybe_register_serializable
+            @lib_export("lib.layers.Exported")
+            class Exported(keras.layers.Layer): pass
+            class Helped(keras.layers.Layer): pass
+            maybe_register_serializable(Helped, "lib")
+            """,
+    }
+    assert lint(tmp_path, files) == []
+
+
+def test_backend_dispatch_through_star_imports(tmp_path: Path) -> None:
+    # teras: the public class derives from whichever backend module the star import chose.
+    backend = "import keras\nclass TVAE(keras.Model): pass\n"
+    files = {
+        "lib/__init__.py": "",
+        "lib/backend/__init__.py": """\
+            import os
+            if os.environ.get("B") == "jax":
+                from lib.backend.jax import *
+            else:
+                from lib.backend.tf import *
+            """,
+        "lib/backend/jax.py": backend,
+        "lib/backend/tf.py": backend,
+        "lib/models.py": """\
+            import keras
+            from lib import backend
+            @keras.saving.register_keras_serializable(package="lib")
+            class TVAE(backend.TVAE): pass
+            """,
+    }
+    assert lint(tmp_path, files) == []

@@ -57,6 +57,7 @@ class FunctionSummary:
     returned_mapping: frozenset[str] | None = None
     # It hands its own ``custom_objects`` parameter to a Keras loader: calling it is a load.
     forwards_custom_objects: bool = False
+    calls: frozenset[str] = frozenset()  # qualified targets it calls (registration helpers)
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ class ModuleSummary:
     # call target -> enclosing classes of its call sites ("" for module level or a function)
     instantiated_in: dict[str, frozenset[str]] = field(default_factory=dict)
     registered: frozenset[str] = frozenset()  # registered by a call, not a decorator
+    class_arguments: list[tuple[str, str]] = field(default_factory=list)  # module-level f(Name)
     load_sites: list[LoadSite] = field(default_factory=list)
     # Calls that pass custom_objects= to a project function: loads if that function forwards it.
     wrapper_calls: list[LoadSite] = field(default_factory=list)
@@ -262,6 +264,7 @@ class _FunctionFrame:
     calls_registration: bool = False
     params: frozenset[str] = frozenset()
     forwards_custom_objects: bool = False
+    calls: set[str] = field(default_factory=set)
 
 
 class _Summarizer(ast.NodeVisitor):
@@ -338,6 +341,7 @@ class _Summarizer(ast.NodeVisitor):
                 calls_registration=frame.calls_registration,
                 returned_mapping=returned_mapping,
                 forwards_custom_objects=frame.forwards_custom_objects,
+                calls=frozenset(frame.calls),
             ),
         )
 
@@ -440,8 +444,15 @@ class _Summarizer(ast.NodeVisitor):
         if target is not None:
             self.called.add(target)
             self.contexts[target].add(self.classes[-1] if self.classes else "")
-            if self.frames and names.is_registration(target):
-                self.frames[-1].calls_registration = True
+            if self.frames:
+                self.frames[-1].calls.add(target)
+                if names.is_registration(target):
+                    self.frames[-1].calls_registration = True
+            elif node.args and not self.classes:
+                # helper(Cls, ...) at module level: a registration if the helper registers.
+                first = self.s.qualify(dotted_name(node.args[0]))
+                if first is not None:
+                    self.s.class_arguments.append((target, first))
         self._note_registration(node, target)
         loader = names.model_loader(target)
         if loader is not None:
@@ -703,15 +714,20 @@ class ProjectIndex:
         self._subclassed: set[str] = set()
         for cls in self.classes.values():
             for base in cls.bases:
-                resolved = self.canonical(base)
-                if resolved in self.classes:
-                    self._subclassed.add(resolved)
+                self._subclassed |= self.resolutions(base) & self.classes.keys()
         self._instantiated = {self.canonical(q) for s in self.modules.values() for q in s.called}
         self._contexts: dict[str, set[str]] = defaultdict(set)
         for s in self.modules.values():
             for target, contexts in s.instantiated_in.items():
                 self._contexts[self.canonical(target)] |= contexts
         self._registered = {self.canonical(q) for s in self.modules.values() for q in s.registered}
+        self._registers: dict[str, bool] = {}
+        self._registered |= {
+            self.canonical(argument)
+            for s in self.modules.values()
+            for helper, argument in s.class_arguments
+            if self.registers(helper)
+        }
         self.load_sites = [site for s in self.modules.values() for site in s.load_sites] + [
             site
             for s in self.modules.values()
@@ -755,10 +771,29 @@ class ProjectIndex:
                 if head in module.local_defs:
                     target = module.local_defs[head] + (f".{rest}" if rest else "")
                     return target if target in self.classes else qualified
+                for star in module.star_imports:  # from .backend.jax import *
+                    target = self.canonical(f"{star}.{attr}", _depth + 1)
+                    if target in self.classes:
+                        return target
                 return qualified
             module_name, _, prefix = module_name.rpartition(".")
             attr = f"{prefix}.{attr}"
         return qualified
+
+    def resolutions(self, qualified: str) -> set[str]:
+        """Every definition a name can mean: one, or one per branch of a star-import dispatch
+        (``if backend == "jax": from .jax import *`` ... for each backend)."""
+        found = {self.canonical(qualified)}
+        module_name, _, attr = qualified.rpartition(".")
+        while module_name:
+            module = self.find_module(module_name)
+            if module is not None:
+                for star in module.star_imports:
+                    found.add(self.canonical(f"{star}.{attr}"))
+                break
+            module_name, _, prefix = module_name.rpartition(".")
+            attr = f"{prefix}.{attr}"
+        return found
 
     def lookup_class(self, qualified: str) -> ClassSummary | None:
         return self.classes.get(self.canonical(qualified))
@@ -796,13 +831,40 @@ class ProjectIndex:
     def is_registered(self, cls: ClassSummary) -> bool:
         if cls.qualname in self._registered:
             return True
-        for decorator in cls.decorators:
-            if names.is_registration(decorator) or names.is_registration(self.canonical(decorator)):
-                return True
-            function = self.lookup_function(decorator)
-            if function is not None and function.calls_registration:
-                return True
-        return False
+        return any(
+            names.is_registration(decorator)
+            or names.is_registration(self.canonical(decorator))
+            or self.registers(decorator)
+            for decorator in cls.decorators
+        )
+
+    def registers(self, qualified: str, _depth: int = 0) -> bool:
+        """Does calling ``qualified`` register what it is given?
+
+        Follows project helpers a few calls deep, and decorator classes through ``__call__``
+        (keras-cv's ``api_export`` pattern, copied by many libraries).
+        """
+        if qualified in self._registers:
+            return self._registers[qualified]
+        self._registers[qualified] = False  # guards recursion
+        function = self.lookup_function(qualified)
+        if function is None:
+            cls = self.lookup_class(qualified)
+            module = self.find_module(cls.module) if cls is not None else None
+            if cls is not None and module is not None:
+                function = module.functions.get(f"{cls.qualname}.__call__")
+        result = function is not None and (
+            function.calls_registration
+            or (
+                _depth < 4
+                and any(
+                    names.is_registration(call) or self.registers(call, _depth + 1)
+                    for call in function.calls
+                )
+            )
+        )
+        self._registers[qualified] = result
+        return result
 
     def is_concrete(self, cls: ClassSummary) -> bool:
         return cls.qualname in self._instantiated or cls.qualname not in self._subclassed
