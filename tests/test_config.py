@@ -12,7 +12,8 @@ from .conftest import write_project
 
 HAZARDS = {
     "layers.py": "import keras\n\nclass Scale(keras.layers.Layer):\n    pass\n",
-    "save.py": "import pickle, keras\nm = keras.Sequential()\npickle.dump(m, open('m', 'wb'))\n",
+    "save.py": "import pickle, keras\nfrom layers import Scale\nm = keras.Sequential([Scale()])\n"
+    "pickle.dump(m, open('m', 'wb'))\n",
     "legacy/old.py": "import keras\n\nclass Old(keras.layers.Layer):\n    pass\n",
 }
 

@@ -221,9 +221,14 @@ def test_custom_objects_from_a_project_factory_function(tmp_path: Path) -> None:
             from objects import custom_objects
             model = keras.models.load_model("m.keras", custom_objects=custom_objects())
             """,
+        "train.py": """\
+            import keras
+            from objects import A, B
+            keras.Sequential([A(), B()]).save("m.keras")
+            """,
     }
-    # B is not in the dict the only load passes: the project cannot load a model holding it.
-    assert [(c, r) for c, _, r in codes_at(lint(tmp_path, files))] == [("SER101", 3)]
+    # A is in the dict the factory returns; B is saved by name but no load can supply it.
+    assert codes_at(lint(tmp_path, files)) == [("SER101", "objects.py", 3)]
 
 
 def test_a_module_level_load_cannot_hold_classes_defined_below_it(tmp_path: Path) -> None:
@@ -298,3 +303,67 @@ def test_backend_dispatch_through_star_imports(tmp_path: Path) -> None:
             """,
     }
     assert lint(tmp_path, files) == []
+
+
+def test_persistence_is_judged_per_program(tmp_path: Path) -> None:
+    files = {
+        # CRNN.tf2: the loss is compiled only by a program that saves weights...
+        "crnn/__init__.py": "",
+        "crnn/losses.py": "import keras\nclass CTCLoss(keras.losses.Loss): pass\n",
+        "crnn/model.py": "import keras\ndef build():\n    return keras.Sequential([keras.layers.Dense(2)])\n",
+        "train.py": """\
+            import keras
+            from crnn.losses import CTCLoss
+            from crnn.model import build
+            model = build()
+            model.compile(loss=CTCLoss())
+            model.fit([], [], callbacks=[keras.callbacks.ModelCheckpoint("w.weights.h5", save_weights_only=True)])
+            """,
+        # ...while the exporting program never imports it.
+        "export.py": """\
+            from crnn.model import build
+            model = build()
+            model.load_weights("w.weights.h5")
+            model.save("export.keras")
+            """,
+        # ServerlessNMT: a model persisted only as a TF checkpoint and a SavedModel export.
+        "nmt/encoder.py": """\
+            import tensorflow as tf
+            class Encoder(tf.keras.Model): pass
+            enc = Encoder()
+            tf.train.Checkpoint(encoder=enc).save("ckpt/enc")
+            tf.saved_model.save(enc, "export/encoder")
+            """,
+        # keras guides: a demo script that never saves, in a project that does.
+        "demo.py": "import keras\nclass Demo(keras.layers.Layer): pass\nDemo()\n",
+    }
+    assert lint(tmp_path, files) == []
+
+
+def test_a_library_that_persists_nothing_is_still_told(tmp_path: Path) -> None:
+    # basars-addons: public classes whose users will save models.
+    files = {
+        "addons/__init__.py": "",
+        "addons/losses.py": "import tensorflow as tf\nclass Dice(tf.keras.losses.Loss): pass\n",
+    }
+    assert codes_at(lint(tmp_path, files)) == [("SER101", "losses.py", 2)]
+
+
+def test_a_sublayer_that_escapes_into_a_functional_model_is_stored_by_name(tmp_path: Path) -> None:
+    # LPR_v2: TinyLPR.build() returns keras.Model(...) made from its MobileNet sublayer.
+    source = """\
+        import keras
+        class Backbone(keras.layers.Layer): pass
+        class TinyLPR:
+            pass
+        class Net(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.backbone = Backbone()
+            def build_graph(self):
+                inputs = keras.Input((3,))
+                return keras.Model(inputs, self.backbone(inputs))
+        Net().build_graph().save("lpr.keras")
+        """
+    found = codes_at(lint(tmp_path, {"lpr.py": source}))
+    assert ("SER101", "lpr.py", 2) in found

@@ -120,7 +120,8 @@ def test_classes_in_keras_own_packages_are_found_by_module_import(tmp_path: Path
     files = {
         "keras_hub/__init__.py": "",
         "keras_hub/layers.py": "import keras\n\nclass Rotary(keras.layers.Layer):\n    pass\n",
-        "keras_hub/pickling_test.py": "import pickle, keras\npickle.dumps(keras.Sequential())\n",
+        "keras_hub/pickling_test.py": "import pickle, keras\nfrom keras_hub.layers import Rotary\n"
+        "pickle.dumps(keras.Sequential([Rotary()]))\n",
     }
     assert lint(tmp_path, files) == []
     assert [f.code for f in lint(tmp_path, files, keras_version=2)] == ["SER101"]
@@ -137,11 +138,11 @@ def test_a_load_is_linked_only_to_classes_its_program_can_contain(tmp_path: Path
         # A bare serving script next to the training code it serves.
         "app/train.py": "import keras\n\nclass Head(keras.layers.Layer):\n    pass\n",
         "app/serve.py": "import keras\nm = keras.models.load_model('head.keras')\n",
-        # Another bare loader elsewhere in the repository.
+        # A bare loader in a directory without Keras classes may load any model the project
+        # trains (CRNN.tf2's tools/demo.py loading what crnn/ saves).
         "tools/inspect.py": "import keras\nm = keras.models.load_model('any.keras')\n",
     }
     found = codes_at(lint(tmp_path, files))
     assert ("SER401", "serve.py", 2) in found
-    assert not any(
-        code == "SER401" and name in ("reload.py", "inspect.py") for code, name, _ in found
-    )
+    assert ("SER401", "inspect.py", 2) in found
+    assert not any(code == "SER401" and name == "reload.py" for code, name, _ in found)

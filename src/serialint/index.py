@@ -561,7 +561,10 @@ class _Summarizer(ast.NodeVisitor):
 
     def _note_save(self, node: ast.Call, target: str | None) -> None:
         func = node.func
-        if isinstance(func, ast.Attribute) and func.attr == "save_weights":
+        if (isinstance(func, ast.Attribute) and func.attr in ("save_weights", "export")) or (
+            target in _STATE_ONLY_SAVES
+        ):
+            # Weights, TF checkpoints and SavedModel exports do not store classes by name.
             self.s.weight_saves += 1
         elif (
             isinstance(func, ast.Attribute)
@@ -737,6 +740,7 @@ class ProjectIndex:
             and wrapper.forwards_custom_objects
         ]
         self._relevance: dict[str, set[str]] = {}
+        self._closures: dict[str, set[str]] = {}
         self._provided_at_loads = [self._provided(site) for site in self.load_sites]
 
     # -- name resolution ----------------------------------------------------------------------
@@ -877,7 +881,26 @@ class ProjectIndex:
         """
         contexts = self._contexts.get(cls.qualname, set())
         return bool(contexts) and all(
-            c and c != cls.qualname and self.keras_kind(c) is not None for c in contexts
+            c
+            and c != cls.qualname
+            and self.keras_kind(c) is not None
+            and not self._returns_functional_model(c)
+            for c in contexts
+        )
+
+    def _returns_functional_model(self, class_qualname: str) -> bool:
+        """A method builds ``keras.Model(inputs, outputs)``: its sublayers escape into a graph
+        that is saved by class name (LPR_v2's ``TinyLPR.build()``)."""
+        cls = self.classes.get(class_qualname)
+        module = self.find_module(cls.module) if cls is not None else None
+        if module is None:
+            return False
+        prefix = class_qualname + "."
+        return any(
+            names.keras_constructor_kind(target) == "model"
+            for key, function in module.functions.items()
+            if key.startswith(prefix)
+            for target in function.returned_calls
         )
 
     def found_by_module_import(self, cls: ClassSummary, kind: KerasKind) -> bool:
@@ -904,8 +927,6 @@ class ProjectIndex:
     @cached_property
     def needing_registration(self) -> dict[str, Registration]:
         """Unregistered classes that some relevant load does not hand over (SER101)."""
-        if self.saves_weights_only:
-            return {}
         found = {}
         for cls, kind in self.unregistered:
             relevant = [
@@ -920,6 +941,10 @@ class ProjectIndex:
             ]
             if relevant and not missing:
                 continue  # every load that can meet it passes it in custom_objects
+            if not relevant and not self.persisted_by_class_name(cls):
+                continue  # no load meets it and no program saves it by class name
+            # Name the load most clearly connected to the class: one whose program imports it.
+            missing.sort(key=lambda site: cls.module not in self._closure_of(site.module))
             found[cls.qualname] = Registration(kind, missing[0] if missing else None)
         return found
 
@@ -933,6 +958,13 @@ class ProjectIndex:
         if site.has_custom_objects and provided:
             own = {cls.qualname for cls, _ in self.unregistered if cls.module == site.module}
             return provided | own
+        if provided is None:
+            # An unreadable custom_objects may hold anything its program imports, nothing more.
+            summary = self.modules.get(site.module)
+            if summary is None:
+                return set()
+            related = self.unregistered_relevant_to(summary, bare_fallback=False)
+            return {cls.qualname for cls, _ in related}
         return self._relevant_names(site.module) - self.defined_after(site)
 
     def defined_after(self, site: LoadSite) -> set[str]:
@@ -953,6 +985,10 @@ class ProjectIndex:
             if cls.line > site.line and cls.qualname == f"{module.module}.{cls.name}"
         }
 
+    def _closure_of(self, module: str) -> set[str]:
+        summary = self.modules.get(module)
+        return self.import_closure(summary) if summary is not None else set()
+
     def _relevant_names(self, module: str) -> set[str]:
         if module not in self._relevance:
             summary = self.modules.get(module)
@@ -970,53 +1006,82 @@ class ProjectIndex:
         return None if provided is None else {self.canonical(p) for p in provided}
 
     def import_closure(self, summary: ModuleSummary) -> set[str]:
-        """Project modules ``summary`` imports, directly or through other project modules."""
+        """Project modules ``summary`` imports, directly or through other project modules
+        (``from .layers import *`` re-exports included)."""
+        if summary.module in self._closures:
+            return self._closures[summary.module]
         seen = {summary.module}
         pending = [summary]
         while pending:
             current = pending.pop()
-            for qualified in current.imports.values():
+            for qualified in (*current.imports.values(), *current.star_imports):
                 target = self.find_module(qualified) or self.find_module(
                     qualified.rpartition(".")[0]
                 )
                 if target is not None and target.module not in seen:
                     seen.add(target.module)
                     pending.append(target)
+        self._closures[summary.module] = seen
         return seen
 
     def unregistered_relevant_to(
-        self, summary: ModuleSummary
+        self, summary: ModuleSummary, *, bare_fallback: bool = True
     ) -> list[tuple[ClassSummary, KerasKind]]:
         """The unregistered classes a model loaded in ``summary`` can plausibly contain.
 
         A program that has Keras classes of its own (defined or imported) loads models built from
-        those.  A loader with none (a bare serving script) may load anything the project trains,
-        so it is linked to the classes under the same top-level directory.
+        those.  A loader with none (a bare serving script) may load anything the project trains:
+        it is linked to the classes under the same top-level directory, or, when that directory
+        has none (``tools/demo.py`` next to ``crnn/``), to every class of the project.
         """
         closure = self.import_closure(summary)
         own = [item for item in self.unregistered if item[0].module in closure]
         has_keras_classes = any(
             self.keras_kind(c.qualname) for name in closure for c in self.modules_named(name)
         )
-        if has_keras_classes:
+        if has_keras_classes or not bare_fallback:
             return own
         top = _top_directory(summary.path, self.root)
-        return [
+        nearby = [
             item for item in self.unregistered if _top_directory(item[0].path, self.root) == top
         ]
+        if nearby or any(
+            self.keras_kind(c.qualname)
+            for c in self.classes.values()
+            if _top_directory(c.path, self.root) == top
+        ):
+            return nearby
+        return list(self.unregistered)
 
     def modules_named(self, name: str) -> list[ClassSummary]:
         module = self.modules.get(name)
         return module.classes if module is not None else []
 
     @cached_property
-    def saves_weights_only(self) -> bool:
-        modules = self.modules.values()
-        return (
-            any(s.weight_saves for s in modules)
-            and not any(s.model_saves or s.pickle_dumps for s in modules)
-            and not self.load_sites
-        )
+    def _persisting_programs(self) -> tuple[set[str], set[str]]:
+        """Modules reached by a program that saves whole models / that saves only state."""
+        full: set[str] = set()
+        state_only: set[str] = set()
+        for summary in self.modules.values():
+            if summary.model_saves or summary.pickle_dumps:
+                full |= self.import_closure(summary)
+            elif summary.weight_saves:
+                state_only |= self.import_closure(summary)
+        return full, state_only
+
+    def persisted_by_class_name(self, cls: ClassSummary) -> bool:
+        """Can a program save a model holding ``cls`` in a form that stores it by class name?
+
+        Programs that import the class decide: a whole-model save or a pickle means yes; only
+        weights, TF checkpoints or SavedModel exports mean no.  A class no program persists is
+        reported only in a project that persists nothing (a library: its users will save).
+        """
+        full, state_only = self._persisting_programs
+        if cls.module in full:
+            return True
+        if cls.module in state_only:
+            return False
+        return not (full or state_only or self.load_sites)
 
     # -- values -------------------------------------------------------------------------------
     def call_result_kind(self, qualified: str | None, _depth: int = 0) -> str | None:
@@ -1046,6 +1111,17 @@ def _top_directory(path: Path, root: Path) -> str:
     except ValueError:
         return str(path.parent)
     return parts[0] if len(parts) > 1 else ""
+
+
+# Saves that keep state without Keras' class-name config: no registration needed to restore.
+_STATE_ONLY_SAVES = frozenset(
+    {
+        "tensorflow.train.Checkpoint",
+        "tensorflow.train.CheckpointManager",
+        "tensorflow.saved_model.save",
+        "tensorflow.compat.v2.saved_model.save",
+    }
+)
 
 
 def _suffixes(path: Path, root: Path) -> list[str]:
