@@ -367,3 +367,55 @@ def test_a_sublayer_that_escapes_into_a_functional_model_is_stored_by_name(tmp_p
         """
     found = codes_at(lint(tmp_path, {"lpr.py": source}))
     assert ("SER101", "lpr.py", 2) in found
+
+
+def test_scripts_with_the_same_name_in_different_directories(tmp_path: Path) -> None:
+    # ServerlessNMT: examples/encoder.py and nmt/models/encoder.py must not hide each other.
+    files = {
+        "examples/encoder.py": """\
+            import tensorflow as tf
+            class Encoder(tf.keras.Model): pass
+            tf.saved_model.save(Encoder(), "encoder_model")
+            """,
+        "nmt/encoder.py": "import tensorflow as tf\nclass Encoder(tf.keras.Model): pass\n",
+        "nmt/train.py": """\
+            import pickle
+            import tensorflow as tf
+            from encoder import Encoder
+            pickle.dump({"vocab": 1}, open("tok.pkl", "wb"))  # a tokenizer, not a model
+            tf.train.Checkpoint(encoder=Encoder()).save("ckpt/")
+            """,
+        "app/encoder.py": "import keras\nclass Encoder(keras.Model): pass\n",
+        "app/train.py": "from encoder import Encoder\nEncoder().save('e.keras')\n",
+    }
+    assert codes_at(lint(tmp_path, files)) == [("SER101", "encoder.py", 2)]
+    assert lint(tmp_path, files)[0].path.parent.name == "app"
+
+
+def test_star_imports_of_modules_count_but_package_dispatch_does_not(tmp_path: Path) -> None:
+    files = {
+        # LPR_v2: the saving script pulls its loss layers in with a star import.
+        "loss.py": "from tensorflow.keras.layers import Layer\nclass FocalLossLayer(Layer): pass\n",
+        "train.py": """\
+            import tensorflow as tf
+            from loss import *
+            tf.keras.Sequential([FocalLossLayer()]).save("m.h5")
+            """,
+    }
+    assert codes_at(lint(tmp_path, files)) == [("SER101", "loss.py", 2)]
+
+
+def test_a_compile_false_load_cannot_meet_losses(tmp_path: Path) -> None:
+    # CRNN.tf2: tools/demo.py loads the exported model with compile=False.
+    files = {
+        "crnn/losses.py": "import keras\nclass CTCLoss(keras.losses.Loss): pass\n",
+        "crnn/train.py": """\
+            import keras
+            from losses import CTCLoss
+            m = keras.Sequential([keras.layers.Dense(1)])
+            m.compile(loss=CTCLoss())
+            m.save_weights("w.weights.h5")
+            """,
+        "tools/demo.py": "import keras\nm = keras.models.load_model('export.keras', compile=False)\n",
+    }
+    assert lint(tmp_path, files) == []

@@ -14,7 +14,7 @@ from serialint.catalogue import RuleDoc
 from serialint.config import Config
 from serialint.files import DEFAULT_EXCLUDES, ExcludeMatcher, discover
 from serialint.findings import FileResult, Finding, Position
-from serialint.index import ModuleSummary, ProjectIndex, module_name_for, summarize
+from serialint.index import ModuleSummary, ProjectIndex, summarize, unique_module_names
 from serialint.rules import ALL_RULES, Rule
 from serialint.rules.base import RuleContext
 from serialint.source import DIAGNOSTIC_CODE, SourceFile, diagnostic, read_source
@@ -65,7 +65,9 @@ def check(
     summaries: list[ModuleSummary] = []
     # Only the text of the files to report on is kept; trees are dropped once summarised.
     parsed: dict[Path, SourceFile | Finding] = {}
-    for path in [*targets.files, *(p for p in project if _key(p) not in target_keys)]:
+    everything = [*targets.files, *(p for p in project if _key(p) not in target_keys)]
+    module_names = unique_module_names(everything, config.root)
+    for path in everything:
         key = _key(path)
         if key in parsed:
             continue
@@ -75,7 +77,7 @@ def check(
                 parsed[key] = outcome
             continue
         source, tree = outcome
-        module, is_package = module_name_for(path, config.root)
+        module, is_package = module_names[path]
         summaries.append(summarize(path, tree, module, is_package))
         if key in target_keys:
             parsed[key] = source

@@ -156,6 +156,22 @@ def module_name_for(path: Path, root: Path) -> tuple[str, bool]:
     return ".".join(reversed(parts)), is_package
 
 
+def unique_module_names(paths: Iterable[Path], root: Path) -> dict[Path, tuple[str, bool]]:
+    """Module names as Python would see them, made unique across the project.
+
+    Two scripts in different directories can both be ``encoder``; each then gets its path from
+    the root (``examples.encoder``, ``nmt.models.encoder``) so neither hides the other.
+    """
+    found = {path: module_name_for(path, root) for path in paths}
+    counts: dict[str, int] = defaultdict(int)
+    for name, _ in found.values():
+        counts[name] += 1
+    for path, (name, is_package) in found.items():
+        if counts[name] > 1:
+            found[path] = (".".join(_suffixes(path, root)[0:1]) or name, is_package)
+    return found
+
+
 def summarize(
     path: Path,
     tree: ast.Module,
@@ -754,11 +770,19 @@ class ProjectIndex:
                     resolved[local] = target
         return resolved
 
-    def find_module(self, name: str) -> ModuleSummary | None:
+    def find_module(self, name: str, near: Path | None = None) -> ModuleSummary | None:
+        """The project module ``name`` refers to; ``near`` (the importer) breaks ties the way
+        Python does for scripts: a sibling in the importer's own directory wins."""
         if name in self.modules:
             return self.modules[name]
         candidates = self._by_suffix.get(name, [])
-        return candidates[0] if len(candidates) == 1 else None
+        if len(candidates) == 1:
+            return candidates[0]
+        if near is not None:
+            siblings = [c for c in candidates if c.path.parent == near.parent]
+            if len(siblings) == 1:
+                return siblings[0]
+        return None
 
     def canonical(self, qualified: str, _depth: int = 0) -> str:
         """Follow re-exports (``from .layers import X`` in a package) to where X is defined."""
@@ -949,6 +973,16 @@ class ProjectIndex:
         return found
 
     def _relevant_to_load(self, site: LoadSite, provided: set[str] | None) -> set[str]:
+        relevant = self._relevant_classes(site, provided)
+        if site.compile_false:  # losses, metrics, optimizers live only in the compile config
+            relevant = {q for q in relevant if self._kind_name(q) not in names.COMPILE_ONLY_KINDS}
+        return relevant
+
+    def _kind_name(self, qualname: str) -> str | None:
+        kind = self.keras_kind(qualname)
+        return kind.kind if kind is not None else None
+
+    def _relevant_classes(self, site: LoadSite, provided: set[str] | None) -> set[str]:
         """The unregistered classes a model loaded at ``site`` can plausibly contain.
 
         A readable, non-empty ``custom_objects`` says what the loaded model holds: its classes,
@@ -1006,19 +1040,33 @@ class ProjectIndex:
         return None if provided is None else {self.canonical(p) for p in provided}
 
     def import_closure(self, summary: ModuleSummary) -> set[str]:
-        """Project modules ``summary`` imports, directly or through other project modules
-        (``from .layers import *`` re-exports included)."""
+        """Project modules ``summary`` imports, directly or through other project modules.
+
+        A name imported through a package's re-exports (``from pkg import Net`` where
+        ``pkg/__init__.py`` does ``from .models import *``) brings in the module defining it,
+        not everything the package re-exports.  ``from loss import *`` of a plain module brings
+        that module in; a star import of a package (a backend dispatch such as
+        ``from .backend.jax import *``) does not bring in everything below it.
+        """
         if summary.module in self._closures:
             return self._closures[summary.module]
         seen = {summary.module}
         pending = [summary]
         while pending:
             current = pending.pop()
-            for qualified in (*current.imports.values(), *current.star_imports):
-                target = self.find_module(qualified) or self.find_module(
-                    qualified.rpartition(".")[0]
-                )
+            for qualified in current.imports.values():
+                target = self.find_module(qualified, current.path)
+                if target is None:
+                    defined = self.classes.get(self.canonical(qualified))
+                    target = self.modules.get(defined.module) if defined is not None else None
+                if target is None:
+                    target = self.find_module(qualified.rpartition(".")[0], current.path)
                 if target is not None and target.module not in seen:
+                    seen.add(target.module)
+                    pending.append(target)
+            for star in current.star_imports:
+                target = self.find_module(star, current.path)
+                if target is not None and not target.is_package and target.module not in seen:
                     seen.add(target.module)
                     pending.append(target)
         self._closures[summary.module] = seen
@@ -1063,7 +1111,9 @@ class ProjectIndex:
         full: set[str] = set()
         state_only: set[str] = set()
         for summary in self.modules.values():
-            if summary.model_saves or summary.pickle_dumps:
+            # Pickle dumps are not counted: most pickle plain data (tokenizers, histories), and
+            # a pickled model is SER301's finding, which knows what the value is.
+            if summary.model_saves:
                 full |= self.import_closure(summary)
             elif summary.weight_saves:
                 state_only |= self.import_closure(summary)
@@ -1072,8 +1122,8 @@ class ProjectIndex:
     def persisted_by_class_name(self, cls: ClassSummary) -> bool:
         """Can a program save a model holding ``cls`` in a form that stores it by class name?
 
-        Programs that import the class decide: a whole-model save or a pickle means yes; only
-        weights, TF checkpoints or SavedModel exports mean no.  A class no program persists is
+        Programs that import the class decide: a whole-model save means yes; only weights, TF
+        checkpoints or SavedModel exports mean no.  A class no program persists is
         reported only in a project that persists nothing (a library: its users will save).
         """
         full, state_only = self._persisting_programs
