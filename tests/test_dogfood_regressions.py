@@ -419,3 +419,34 @@ def test_a_compile_false_load_cannot_meet_losses(tmp_path: Path) -> None:
         "tools/demo.py": "import keras\nm = keras.models.load_model('export.keras', compile=False)\n",
     }
     assert lint(tmp_path, files) == []
+
+
+def test_a_training_wrapper_that_is_never_saved(tmp_path: Path) -> None:
+    # A CVAE with train_step is fitted; only its functional encoder and decoder are saved.
+    files = {
+        "train.py": """\
+            import tensorflow as tf
+            from tensorflow.keras import Model
+            def build_decoder():
+                inputs = tf.keras.Input((2,))
+                return Model(inputs, tf.keras.layers.Dense(4)(inputs), name="decoder")
+            class CVAE(Model):
+                def __init__(self, decoder, **kwargs):
+                    super().__init__(**kwargs)
+                    self.decoder = decoder
+                def train_step(self, data):
+                    return {}
+            decoder = build_decoder()
+            cvae = CVAE(decoder)
+            cvae.fit([], epochs=1)
+            decoder.save("conditional_decoder.h5")
+            """,
+        "generate.py": """\
+            import tensorflow as tf
+            decoder = tf.keras.models.load_model("conditional_decoder.h5", compile=False)
+            """,
+    }
+    assert lint(tmp_path, files) == []
+    # Saving the wrapper itself makes it a hazard again.
+    files["train.py"] = files["train.py"].replace("decoder.save(", "cvae.save(")
+    assert ("SER101", "train.py", 6) in codes_at(lint(tmp_path, files))

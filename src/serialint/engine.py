@@ -77,11 +77,12 @@ def check(
                 parsed[key] = outcome
             continue
         source, tree = outcome
-        module, is_package = module_names[path]
-        summaries.append(summarize(path, tree, module, is_package))
+        module, is_package = module_names.names[path]
+        siblings = module_names.siblings.get(path.parent)
+        summaries.append(summarize(path, tree, module, is_package, siblings=siblings))
         if key in target_keys:
             parsed[key] = source
-    summaries = _resolve_reexports(summaries, config)
+    summaries = _resolve_reexports(summaries, config, module_names.siblings)
     index = ProjectIndex(summaries, config.root, config.keras_version)
     rules = [rule for rule in ALL_RULES if rule.code in codes]
     per_file = PerFileIgnores(config.root, config.per_file_ignores)
@@ -116,7 +117,9 @@ def check(
     return result
 
 
-def _resolve_reexports(summaries: list[ModuleSummary], config: Config) -> list[ModuleSummary]:
+def _resolve_reexports(
+    summaries: list[ModuleSummary], config: Config, siblings: dict[Path, dict[str, str]]
+) -> list[ModuleSummary]:
     """Summarise again the (rare) modules that import Keras through a project package.
 
     ``from mypkg import keras`` only means Keras once the project is known, so those modules
@@ -131,7 +134,14 @@ def _resolve_reexports(summaries: list[ModuleSummary], config: Config) -> list[M
             result.append(summary)
             continue
         result.append(
-            summarize(summary.path, outcome[1], summary.module, summary.is_package, resolved)
+            summarize(
+                summary.path,
+                outcome[1],
+                summary.module,
+                summary.is_package,
+                resolved,
+                siblings.get(summary.path.parent),
+            )
         )
     return result
 

@@ -96,6 +96,9 @@ class ModuleSummary:
     wrapper_calls: list[LoadSite] = field(default_factory=list)
     weight_saves: int = 0
     model_saves: int = 0
+    # Where whole-model saves get their value: qualified call targets; None in the set marks a
+    # save whose value cannot be traced (a parameter, self.model, ...).
+    saved_from: frozenset[str | None] = frozenset()
     pickle_dumps: int = 0
     imports_keras: bool = False
 
@@ -156,20 +159,34 @@ def module_name_for(path: Path, root: Path) -> tuple[str, bool]:
     return ".".join(reversed(parts)), is_package
 
 
-def unique_module_names(paths: Iterable[Path], root: Path) -> dict[Path, tuple[str, bool]]:
+@dataclass(frozen=True)
+class ModuleNames:
+    """Each file's module name, and per directory the renamed scripts its siblings import."""
+
+    names: dict[Path, tuple[str, bool]]
+    siblings: dict[Path, dict[str, str]]  # directory -> {name as imported: unique name}
+
+
+def unique_module_names(paths: Iterable[Path], root: Path) -> ModuleNames:
     """Module names as Python would see them, made unique across the project.
 
     Two scripts in different directories can both be ``encoder``; each then gets its path from
-    the root (``examples.encoder``, ``nmt.models.encoder``) so neither hides the other.
+    the root (``examples.encoder``, ``nmt.models.encoder``) so neither hides the other.  A script
+    that imports ``encoder`` means its own directory's (the script directory is on sys.path), so
+    its siblings' imports are rewritten to the unique name.
     """
     found = {path: module_name_for(path, root) for path in paths}
     counts: dict[str, int] = defaultdict(int)
     for name, _ in found.values():
         counts[name] += 1
+    siblings: dict[Path, dict[str, str]] = defaultdict(dict)
     for path, (name, is_package) in found.items():
         if counts[name] > 1:
-            found[path] = (".".join(_suffixes(path, root)[0:1]) or name, is_package)
-    return found
+            unique = _suffixes(path, root)[0] or name
+            found[path] = (unique, is_package)
+            if "." not in name:  # a plain script, imported by its stem
+                siblings[path.parent][name] = unique
+    return ModuleNames(found, dict(siblings))
 
 
 def summarize(
@@ -178,10 +195,12 @@ def summarize(
     module: str,
     is_package: bool,
     resolved_imports: dict[str, str] | None = None,
+    siblings: dict[str, str] | None = None,
 ) -> ModuleSummary:
-    """Summarise one module; ``resolved_imports`` replaces imports the project re-exports."""
+    """Summarise one module; ``resolved_imports`` replaces imports the project re-exports and
+    ``siblings`` renames imports of same-directory scripts (see unique_module_names)."""
     summary = ModuleSummary(path=path, module=module, is_package=is_package)
-    _collect_bindings(tree, summary, resolved_imports or {})
+    _collect_bindings(tree, summary, resolved_imports or {}, siblings or {})
     _Summarizer(summary).visit(tree)
     return summary
 
@@ -197,7 +216,9 @@ def _resolve_relative(summary: ModuleSummary, node: ast.ImportFrom) -> str:
     return ".".join([*package, *([node.module] if node.module else [])])
 
 
-def _collect_bindings(tree: ast.Module, summary: ModuleSummary, resolved: dict[str, str]) -> None:
+def _collect_bindings(
+    tree: ast.Module, summary: ModuleSummary, resolved: dict[str, str], siblings: dict[str, str]
+) -> None:
     """Imports, definitions and module-level aliases, before anything is resolved."""
     stars: list[str] = []
     reg_aliases: set[str] = set()
@@ -219,6 +240,12 @@ def _collect_bindings(tree: ast.Module, summary: ModuleSummary, resolved: dict[s
                     summary.imports[alias.asname or alias.name] = target
         elif isinstance(item, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
             summary.local_defs.setdefault(item.name, f"{scope}.{item.name}")
+    if siblings:
+        for local, imported in summary.imports.items():
+            head, dot, rest = imported.partition(".")
+            if head in siblings:
+                summary.imports[local] = siblings[head] + dot + rest
+        stars = [siblings.get(s, s) for s in stars]
     summary.star_imports = tuple(stars)
     summary.imports.update(resolved)
     # Module-level aliases: ``Layer = tf.keras.layers.Layer``, ``register = keras.saving.
@@ -295,6 +322,8 @@ class _Summarizer(ast.NodeVisitor):
         self.classes: list[str] = []  # enclosing classes, innermost last
         self.contexts: dict[str, set[str]] = defaultdict(set)
         self.frames: list[_FunctionFrame] = []
+        self.module_assigned: dict[str, list[ast.expr]] = defaultdict(list)
+        self.saved_from: set[str | None] = set()
 
     # -- scopes -------------------------------------------------------------------------------
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
@@ -386,8 +415,9 @@ class _Summarizer(ast.NodeVisitor):
 
     def visit_Assign(self, node: ast.Assign) -> None:
         for target in node.targets:
-            if self.frames and isinstance(target, ast.Name):
-                self.frames[-1].assigned[target.id].append(node.value)
+            if isinstance(target, ast.Name):
+                assigned = self.frames[-1].assigned if self.frames else self.module_assigned
+                assigned[target.id].append(node.value)
             if isinstance(target, ast.Name):
                 self._bind_mapping(target.id, node.value)
             elif isinstance(target, ast.Subscript):
@@ -596,8 +626,10 @@ class _Summarizer(ast.NodeVisitor):
             )
             if "model" in receiver or path_like or func.attr == "to_json":
                 self.s.model_saves += 1
+                self._note_saved_value(func.value)
         elif names.is_keras(target, "saving.save_model"):
             self.s.model_saves += 1
+            self._note_saved_value(node.args[0] if node.args else None)
         elif names.is_keras(target, "callbacks.ModelCheckpoint"):
             weights_only = next(
                 (k.value for k in node.keywords if k.arg == "save_weights_only"), None
@@ -606,6 +638,21 @@ class _Summarizer(ast.NodeVisitor):
                 self.s.weight_saves += 1
             else:
                 self.s.model_saves += 1
+                self.saved_from.add(None)  # saves whatever model is being fitted
+
+    def _note_saved_value(self, value: ast.expr | None) -> None:
+        """Record where a saved model comes from: ``model = build(); model.save(...)``."""
+        origins: list[ast.expr] = []
+        if isinstance(value, ast.Name):
+            assigned = self.frames[-1].assigned if self.frames else self.module_assigned
+            origins = assigned.get(value.id, []) or self.module_assigned.get(value.id, [])
+        elif value is not None:
+            origins = [value]
+        traced = [self.s.qualify(dotted_name(o.func)) for o in origins if isinstance(o, ast.Call)]
+        if not origins or len(traced) != len(origins) or None in traced:
+            self.saved_from.add(None)
+        else:
+            self.saved_from.update(traced)
 
     def _returned_mapping(self, frame: _FunctionFrame) -> frozenset[str] | None:
         """What a function returns if it is always a readable dict (a custom-objects factory)."""
@@ -631,6 +678,7 @@ class _Summarizer(ast.NodeVisitor):
                         yield qualified
 
     def finish(self) -> None:
+        self.s.saved_from = frozenset(self.saved_from)
         self.s.instantiated_in = {t: frozenset(c) for t, c in self.contexts.items()}
         self.s.called = frozenset(self.called)
         self.s.registered = frozenset(self.registered)
@@ -927,6 +975,47 @@ class ProjectIndex:
             for target in function.returned_calls
         )
 
+    def never_saved(self, cls: ClassSummary) -> bool:
+        """A Model subclass that no whole-model save of its programs can produce.
+
+        A training wrapper (a VAE or GAN with ``train_step``) is fitted, and then its
+        functional encoder or decoder is what gets saved.  Any save whose value cannot be traced
+        counts as possibly this class.
+        """
+        saved_somewhere = False
+        for summary in self.modules.values():
+            if not summary.model_saves or cls.module not in self.import_closure(summary):
+                continue
+            saved_somewhere = True
+            for origin in summary.saved_from:
+                if origin is None or self._produces(origin, cls.qualname):
+                    return False
+        # No program of it saves anything: it may still be saved elsewhere (a library's users).
+        return saved_somewhere
+
+    def _produces(self, qualified: str, class_qualname: str, _depth: int = 0) -> bool:
+        """Can calling ``qualified`` return an instance of the class (or a subclass of it)?"""
+        if _depth > 6:
+            return True  # too deep to tell: assume it can
+        made = self.lookup_class(qualified)
+        if made is not None:
+            return made.qualname == class_qualname or self._derives_from(made, class_qualname)
+        function = self.lookup_function(qualified)
+        if function is None:
+            return False  # Keras constructors and library calls build other classes
+        return any(self._produces(t, class_qualname, _depth + 1) for t in function.returned_calls)
+
+    def _derives_from(self, cls: ClassSummary, ancestor: str, _depth: int = 0) -> bool:
+        if _depth > 20:
+            return False
+        for base in cls.bases:
+            resolved = self.classes.get(self.canonical(base))
+            if resolved is not None and (
+                resolved.qualname == ancestor or self._derives_from(resolved, ancestor, _depth + 1)
+            ):
+                return True
+        return False
+
     def found_by_module_import(self, cls: ClassSummary, kind: KerasKind) -> bool:
         """Keras 3 imports the recorded module itself, but only for its own packages."""
         judged = 2 if kind.base.flavor in ("keras2", "tf-legacy") else self.keras_version
@@ -944,6 +1033,7 @@ class ProjectIndex:
                 and not self.is_registered(cls)
                 and not self.found_by_module_import(cls, kind)
                 and not self.is_internal(cls)
+                and not (kind.kind == "model" and self.never_saved(cls))
             ):
                 found.append((cls, kind))
         return sorted(found, key=lambda item: (str(item[0].path), item[0].line))
