@@ -27,6 +27,16 @@ def test_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert usage.value.code == 2
 
 
+def test_standard_input_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "-"]) == 2
+    assert "standard input" in capsys.readouterr().err
+
+
+def test_empty_code_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(tmp_path), "--select", "SER101,"]) == 2
+    assert "empty rule code" in capsys.readouterr().err
+
+
 def test_full_format_shows_source_marker_and_help(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -96,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _split(value: str | None) -> tuple[str, ...] | None:
     if value is None:
         return None
-    return tuple(v.strip() for v in value.split(",") if v.strip())
+    return tuple(v.strip() for v in value.split(","))
 
 
 def _load_config(args: argparse.Namespace, known: set[str]) -> Config:
@@ -121,6 +121,8 @@ def _load_config(args: argparse.Namespace, known: set[str]) -> Config:
 
 
 def _check(args: argparse.Namespace, catalogue: dict[str, RuleDoc]) -> int:
+    if any(str(path) == "-" for path in args.paths):
+        raise ConfigError("reading source from standard input ('-') is not supported yet")
     known = set(catalogue)
     config = _load_config(args, known)
     paths: list[Path] = args.paths or [Path(".")]

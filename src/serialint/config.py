@@ -132,7 +132,7 @@ def parse_table(table: Mapping[str, Any], path: Path, prefix: str, known: set[st
     version = table.get("keras-version", 3)
     if isinstance(version, str) and version.isdigit():
         version = int(version)
-    if version not in (2, 3) or isinstance(version, bool):
+    if type(version) is not int or version not in (2, 3):  # not True, not 3.0
         raise ConfigError(f"{path}: {prefix}keras-version must be 2 or 3, got {version!r}")
     return Config(
         select=select,
@@ -151,6 +151,8 @@ def validate_codes(codes: Iterable[str], known: set[str], where: str) -> tuple[s
     result = []
     for code in codes:
         code = code.strip().upper()
+        if not code:
+            raise ConfigError(f"{where}: empty rule code; give a code such as SER101 or a prefix")
         if code != "ALL" and not any(k.startswith(code) for k in known):
             raise ConfigError(
                 f"{where}: unknown rule code {code!r}; known codes are {', '.join(sorted(known))}"
