@@ -29,6 +29,7 @@ from serialint.config import (
 )
 from serialint.docs import rule_markdown
 from serialint.engine import CheckResult, check, enabled_codes
+from serialint.paths import resolved
 from serialint.report import FORMATS
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -68,6 +69,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Deeply nested but valid code (a 500-term `a + b + ...`) must not exhaust the stack of the
+    # ast visitors; 3.11 keeps Python-to-Python calls off the C stack, so this is safe.
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))
+    for stream in (sys.stdout, sys.stderr):
+        # A non-UTF-8 terminal (cp1252, PYTHONIOENCODING=ascii) must not turn a path or a
+        # source line into a crash.
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     args = build_parser().parse_args(argv)
     try:
         catalogue = load_catalogue()
@@ -101,7 +111,7 @@ def _split(value: str | None) -> tuple[str, ...] | None:
 
 def _load_config(args: argparse.Namespace, known: set[str]) -> Config:
     paths: list[Path] = args.paths or [Path(".")]
-    config_path = args.config or find_config_file(paths[0].resolve())
+    config_path = args.config or find_config_file(resolved(paths[0]))
     if args.config is not None and not args.config.is_file():
         raise ConfigError(f"{args.config}: configuration file not found")
     if config_path is not None:

@@ -13,6 +13,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
+from serialint.paths import resolved as resolved_path
+
 CONFIG_FILES = ("serialint.toml", ".serialint.toml", "pyproject.toml")
 # Markers of a project root when no configuration file names one.
 ROOT_MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg", ".hg")
@@ -46,18 +48,25 @@ _KEYS = {
 
 def find_config_file(start: Path) -> Path | None:
     """The nearest serialint.toml / .serialint.toml / pyproject.toml with [tool.serialint]."""
-    directory = start if start.is_dir() else start.parent
+    try:
+        directory = start if start.is_dir() else start.parent
+    except OSError:
+        directory = start.parent
     for candidate_dir in (directory, *directory.parents):
         for name in CONFIG_FILES:
             candidate = candidate_dir / name
-            if candidate.is_file() and (name != "pyproject.toml" or _has_tool_table(candidate)):
+            try:
+                is_file = candidate.is_file()
+            except OSError:  # an unreadable directory on the way up
+                continue
+            if is_file and (name != "pyproject.toml" or _has_tool_table(candidate)):
                 return candidate
     return None
 
 
 def find_project_root(paths: Iterable[Path]) -> Path:
     """Where cross-file knowledge is gathered from: nearest marked ancestor of the inputs."""
-    resolved = [p.resolve() for p in paths] or [Path.cwd().resolve()]
+    resolved = [resolved_path(p) for p in paths] or [resolved_path(Path.cwd())]
     common = Path(_common_path(resolved))
     start = common if common.is_dir() else common.parent
     for directory in (start, *start.parents):
@@ -76,9 +85,12 @@ def _has_tool_table(path: Path) -> bool:
     try:
         with path.open("rb") as handle:
             data = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError):
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
         # A broken pyproject.toml that may hold our table is reported by load_config.
-        return b"[tool.serialint" in path.read_bytes() if path.is_file() else False
+        try:
+            return b"[tool.serialint" in path.read_bytes()
+        except OSError:
+            return False
     tool = data.get("tool")
     return isinstance(tool, dict) and "serialint" in tool
 
@@ -89,14 +101,17 @@ def load_config(path: Path, known_codes: Iterable[str]) -> Config:
             data = tomllib.load(handle)
     except OSError as error:
         raise ConfigError(f"{path}: cannot read configuration ({error.strerror})") from error
-    except tomllib.TOMLDecodeError as error:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from error
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: [tool] must be a table, got {tool!r}")
     if path.name == "pyproject.toml":
-        table = data.get("tool", {}).get("serialint", {})
+        table = tool.get("serialint", {})
         prefix = "tool.serialint."
     else:
-        table = data.get("tool", {}).get("serialint", data)
-        prefix = ""
+        table = tool.get("serialint", data)
+        prefix = "" if table is data else "tool.serialint."
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [{prefix.rstrip('.')}] must be a table")
     return parse_table(table, path, prefix, set(known_codes))

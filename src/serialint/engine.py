@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ from serialint.config import Config
 from serialint.files import DEFAULT_EXCLUDES, ExcludeMatcher, discover
 from serialint.findings import FileResult, Finding, Position
 from serialint.index import ModuleSummary, ProjectIndex, summarize, unique_module_names
+from serialint.paths import resolved
 from serialint.rules import ALL_RULES, Rule
 from serialint.rules.base import RuleContext
 from serialint.source import DIAGNOSTIC_CODE, SourceFile, diagnostic, read_source
@@ -79,7 +81,14 @@ def check(
         source, tree = outcome
         module, is_package = module_names.names[path]
         siblings = module_names.siblings.get(path.parent)
-        summaries.append(summarize(path, tree, module, is_package, siblings=siblings))
+        try:
+            summaries.append(summarize(path, tree, module, is_package, siblings=siblings))
+        except RecursionError:
+            if key in target_keys:
+                parsed[key] = diagnostic(
+                    path, "File not checked: it is too deeply nested to analyse"
+                )
+            continue
         if key in target_keys:
             parsed[key] = source
     summaries = _resolve_reexports(summaries, config, module_names.siblings)
@@ -147,10 +156,7 @@ def _resolve_reexports(
 
 
 def _key(path: Path) -> Path:
-    try:
-        return path.resolve()
-    except (OSError, RuntimeError):
-        return path.absolute()
+    return resolved(path)
 
 
 def _parse(path: Path) -> tuple[SourceFile, ast.Module] | Finding:
@@ -158,7 +164,11 @@ def _parse(path: Path) -> tuple[SourceFile, ast.Module] | Finding:
     if isinstance(source, Finding):
         return source
     try:
-        tree = ast.parse(source.text, filename=str(path))
+        with warnings.catch_warnings():
+            # '\d' in a string is a SyntaxWarning, not our business; with -W error it would
+            # otherwise become a SyntaxError and hide the file's real findings.
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source.text, filename=str(path))
     except SyntaxError as error:
         return diagnostic(path, f"Syntax error: {error.msg}", error.lineno or 1, error.offset or 1)
     except (RecursionError, MemoryError):

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from serialint.findings import Finding
+from serialint.paths import relative_parts, resolved
 from serialint.source import diagnostic
 
 # The same defaults as ruff: tool caches, virtual environments and build output are never user code.
@@ -58,19 +59,25 @@ class ExcludeMatcher:
     patterns: tuple[str, ...]
 
     def excluded(self, path: Path) -> bool:
-        try:
-            relative = path.resolve().relative_to(self.root.resolve()).as_posix()
-        except ValueError:
-            relative = path.as_posix()
-        parts = relative.split("/")
-        for pattern in self.patterns:
-            pattern = pattern.rstrip("/")
+        below = relative_parts(path, self.root)
+        relative = "/".join(below) if below is not None else path.as_posix()
+        components = relative.split("/")
+        for raw in self.patterns:
+            pattern = _normalise(raw)
             if "/" in pattern:
                 if fnmatch.fnmatch(relative, pattern) or relative.startswith(pattern + "/"):
                     return True
-            elif any(fnmatch.fnmatch(part, pattern) for part in parts):
+            elif any(fnmatch.fnmatch(part, pattern) for part in components):
                 return True
         return False
+
+
+def _normalise(pattern: str) -> str:
+    """``./build``, ``/build`` and ``**/build`` all mean what ``build`` means."""
+    pattern = pattern.strip().rstrip("/")
+    while pattern.startswith(("./", "/", "**/")):
+        pattern = pattern.removeprefix("./").removeprefix("/").removeprefix("**/")
+    return pattern
 
 
 @dataclass
@@ -84,10 +91,17 @@ def discover(paths: Iterable[Path], matcher: ExcludeMatcher, *, force: bool = Tr
     found = Discovery()
     seen: set[Path] = set()
     for path in paths:
-        if not path.exists() and not path.is_symlink():
+        try:
+            exists, is_dir = path.exists() or path.is_symlink(), path.is_dir()
+        except OSError as error:  # a parent directory that cannot be searched
+            found.problems.append(
+                diagnostic(path, f"Path not checked: cannot read it ({error.strerror})")
+            )
+            continue
+        if not exists:
             found.problems.append(diagnostic(path, "Path not checked: it does not exist"))
             continue
-        if path.is_dir():
+        if is_dir:
             walked = list(_walk(path, matcher, found))
             ignored = git_ignored(walked, path)
             for file in walked:
@@ -102,10 +116,7 @@ def discover(paths: Iterable[Path], matcher: ExcludeMatcher, *, force: bool = Tr
 
 
 def _add(path: Path, seen: set[Path], found: Discovery) -> None:
-    try:
-        key = path.resolve()
-    except (OSError, RuntimeError):
-        key = path.absolute()
+    key = resolved(path)
     if key not in seen:
         seen.add(key)
         found.files.append(path)
@@ -150,18 +161,20 @@ def git_ignored(files: list[Path], directory: Path) -> set[Path]:
     git = shutil.which("git")
     if not files or git is None:
         return set()
+    # Bytes, not text: file names need not be valid UTF-8.  A path behind a symlink makes git
+    # refuse the whole batch, so those are left to the other excludes.
+    asked = [f for f in files if not any(p.is_symlink() for p in (f, *f.parents))]
     try:
         done = subprocess.run(
-            [git, "-C", str(directory), "check-ignore", "--stdin", "-z"],
-            input="\0".join(str(f.absolute()) for f in files) + "\0",
+            [git, "-C", os.fsencode(directory), "check-ignore", "--stdin", "-z"],
+            input=b"\0".join(os.fsencode(f.absolute()) for f in asked) + b"\0",
             capture_output=True,
-            text=True,
             timeout=60,
             check=False,
         )
-    except (OSError, subprocess.SubprocessError):
+    except (OSError, subprocess.SubprocessError, ValueError):
         return set()
     if done.returncode not in (0, 1):  # 128: not a git repository
         return set()
-    reported = {Path(p) for p in done.stdout.split("\0") if p}
-    return {f for f in files if f.absolute() in reported}
+    reported = {Path(os.fsdecode(p)) for p in done.stdout.split(b"\0") if p}
+    return {f for f in asked if f.absolute() in reported}

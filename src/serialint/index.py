@@ -18,6 +18,7 @@ from pathlib import Path
 
 from serialint import names
 from serialint.names import KerasName
+from serialint.paths import relative_parts, resolved
 
 # ---------------------------------------------------------------------------------------------
 # Summaries (plain data)
@@ -147,7 +148,7 @@ def dotted_name(node: ast.AST) -> str | None:
 
 def module_name_for(path: Path, root: Path) -> tuple[str, bool]:
     """Dotted module name from the package structure (``__init__.py`` files) around ``path``."""
-    path = path.resolve()
+    path = resolved(path)
     is_package = path.name == "__init__.py"
     parts = [] if is_package else [path.stem]
     directory = path.parent
@@ -182,7 +183,8 @@ def unique_module_names(paths: Iterable[Path], root: Path) -> ModuleNames:
     siblings: dict[Path, dict[str, str]] = defaultdict(dict)
     for path, (name, is_package) in found.items():
         if counts[name] > 1:
-            unique = _suffixes(path, root)[0] or name
+            suffixes = _suffixes(path, root)
+            unique = suffixes[0] if suffixes else str(resolved(path))
             found[path] = (unique, is_package)
             if "." not in name:  # a plain script, imported by its stem
                 siblings[path.parent][name] = unique
@@ -1246,9 +1248,8 @@ class ProjectIndex:
 
 def _top_directory(path: Path, root: Path) -> str:
     """The first directory below the root ('' for files directly in it)."""
-    try:
-        parts = path.resolve().relative_to(root.resolve()).parts
-    except ValueError:
+    parts = relative_parts(path, root)
+    if parts is None:
         return str(path.parent)
     return parts[0] if len(parts) > 1 else ""
 
@@ -1265,10 +1266,9 @@ _STATE_ONLY_SAVES = frozenset(
 
 
 def _suffixes(path: Path, root: Path) -> list[str]:
-    try:
-        relative = path.resolve().relative_to(root.resolve())
-    except ValueError:
-        relative = Path(path.name)
+    below = relative_parts(path, root)
+    # Outside the root (--config elsewhere): the whole absolute path keeps names distinct.
+    relative = Path(*below) if below else Path(*resolved(path).parts[1:])
     parts = [*relative.parent.parts, relative.stem]
     if parts[-1] == "__init__":
         parts = parts[:-1]

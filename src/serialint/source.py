@@ -69,6 +69,8 @@ def read_source(path: Path) -> SourceFile | Finding:
         encoding = "utf-8"
     try:
         text = data.decode(encoding)
+    except LookupError as error:  # '# coding: hex' names a codec that does not make text
+        return diagnostic(path, f"File not checked: bad encoding declaration ({error})")
     except UnicodeDecodeError as error:
         row = data.count(b"\n", 0, error.start) + 1
         return diagnostic(

@@ -13,6 +13,7 @@ from serialint.config import Config
 from serialint.findings import Fix
 from serialint.index import ModuleSummary, ProjectIndex
 from serialint.names import COMPILE_ONLY_KINDS
+from serialint.paths import relative_posix
 
 
 @dataclass(frozen=True)
@@ -136,10 +137,7 @@ def positional(call: cst.Call) -> list[cst.Arg]:
 
 
 def relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
+    return relative_posix(path, root)
 
 
 def describe_class(index: ProjectIndex, qualname: str) -> str:
