@@ -94,3 +94,64 @@ def test_warnings_as_errors_do_not_turn_escapes_into_syntax_errors(tmp_path: Pat
     done = _cli(tmp_path, ".", "--output-format", "concise", PYTHONWARNINGS="error")
     assert done.returncode == 1, done.stderr
     assert "SER101" in done.stdout and "SER000" not in done.stdout
+
+
+def test_review_false_positives(tmp_path: Path) -> None:
+    files = {
+        # A parameter named like a module-level model is whatever the caller passes.
+        "tools.py": """\
+            import pickle
+            import keras
+            model = keras.Sequential()
+            def save_sklearn(model, path):
+                with open(path, "wb") as f:
+                    pickle.dump(model, f)
+            """,
+        # A DataFrame's to_json is not a Keras architecture save.
+        "report.py": "import pandas as pd\ndf = pd.DataFrame()\ndf.to_json('history.json')\n",
+        # One class at run time, registered in one of the alternatives.
+        "compat.py": """\
+            import keras
+            try:
+                @keras.saving.register_keras_serializable(package="p")
+                class A(keras.layers.Layer): pass
+            except AttributeError:
+                class A(keras.layers.Layer): pass
+            """,
+    }
+    assert lint_files(tmp_path, files) == []
+
+
+def test_custom_objects_none_passes_nothing(tmp_path: Path) -> None:
+    source = HAZARD + "m = keras.models.load_model('m.keras', custom_objects=None)\n"
+    assert [c for c, _, _ in lint_files(tmp_path, {"m.py": source})] == ["SER101", "SER401"]
+
+
+def test_rows_are_python_rows_and_noqa_works_with_cr_line_endings(tmp_path: Path) -> None:
+    (tmp_path / "ff.py").write_text("x = 1\n\x0c\n" + HAZARD)
+    result = run_check(tmp_path)
+    [finding] = result.findings
+    lines = next(r.lines for r in result.files if r.path.name == "ff.py")
+    assert lines[finding.start.row - 1].startswith("class Scale")
+    (tmp_path / "ff.py").unlink()
+    cr = HAZARD.replace("):\n", "):  # noqa: SER101\n").replace("\n", "\r")
+    (tmp_path / "cr.py").write_bytes(cr.encode())
+    assert run_check(tmp_path).findings == []
+
+
+@pytest.mark.parametrize("comment", ["# noqanything", "# noqa-ish"])
+def test_words_that_start_with_noqa_are_not_directives(comment: str, tmp_path: Path) -> None:
+    source = HAZARD.replace("):\n", f"):  {comment}\n")
+    assert [c for c, _, _ in lint_files(tmp_path, {"m.py": source})] == ["SER101"]
+
+
+def test_exclude_empty_list_replaces_the_defaults(tmp_path: Path) -> None:
+    write_project(tmp_path, {"build/m.py": HAZARD})
+    assert run_check(tmp_path).findings == []
+    assert [f.code for f in run_check(tmp_path, exclude=()).findings] == ["SER101"]
+
+
+def lint_files(tmp_path: Path, files: dict[str, str]) -> list[tuple[str, str, int]]:
+    from .conftest import lint
+
+    return codes_at(lint(tmp_path, files))

@@ -29,7 +29,7 @@ class Config:
     select: tuple[str, ...] = ()  # empty: every rule
     ignore: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    exclude: tuple[str, ...] = ()
+    exclude: tuple[str, ...] | None = None  # None: the default excludes; () excludes nothing
     extend_exclude: tuple[str, ...] = ()
     keras_version: int = 3
     source: Path | None = None  # the file this was read from
@@ -145,15 +145,13 @@ def parse_table(table: Mapping[str, Any], path: Path, prefix: str, known: set[st
         where = f"{path}: {prefix}per-file-ignores.{pattern!r}"
         per_file_ignores.append((pattern, validate_codes(tuple(codes), known, where)))
     version = table.get("keras-version", 3)
-    if isinstance(version, str) and version.isdigit():
-        version = int(version)
     if type(version) is not int or version not in (2, 3):  # not True, not 3.0
         raise ConfigError(f"{path}: {prefix}keras-version must be 2 or 3, got {version!r}")
     return Config(
         select=select,
         ignore=ignore,
         per_file_ignores=tuple(per_file_ignores),
-        exclude=strings("exclude"),
+        exclude=strings("exclude") if "exclude" in table else None,
         extend_exclude=strings("extend-exclude"),
         keras_version=int(version),
         source=path,

@@ -12,7 +12,7 @@ from serialint.catalogue import RuleDoc
 _SAFETY = {
     "none": "No automatic fix is offered.",
     "safe": "The fix is safe: it keeps the program's behaviour.",
-    "unsafe": "The fix is unsafe: review it; it is applied only with --unsafe-fixes.",
+    "unsafe": "The fix is unsafe: it may change behaviour, so review it before applying it.",
 }
 
 

@@ -51,7 +51,7 @@ def enabled_codes(
 
 
 def exclude_matcher(config: Config) -> ExcludeMatcher:
-    base = config.exclude if config.exclude else DEFAULT_EXCLUDES
+    base = DEFAULT_EXCLUDES if config.exclude is None else config.exclude
     return ExcludeMatcher(config.root, (*base, *config.extend_exclude))
 
 
@@ -117,7 +117,7 @@ def check(
             f
             for f in file_result.findings
             if (f.code in codes or (f.code == DIAGNOSTIC_CODE and DIAGNOSTIC_CODE in codes))
-            and not any(f.code.startswith(c) for c in ignored)
+            and not any(c == "ALL" or f.code.startswith(c) for c in ignored)
             and not is_suppressed(f, suppressions)
         ]
         result.files.append(file_result)

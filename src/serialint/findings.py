@@ -44,8 +44,6 @@ class Finding:
     end: Position
     fix_hint: str = ""
     fix: Fix | None = None
-    # Only for SER000: the engine could not read or parse the file.
-    is_diagnostic: bool = False
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:

@@ -342,22 +342,29 @@ class _Summarizer(ast.NodeVisitor):
         init = body.get("__init__")
         get_config = body.get("get_config")
         keys, calls_super = _get_config_facts(get_config) if get_config else ((), False)
-        self.s.classes.append(
-            ClassSummary(
-                qualname=qualname,
-                name=node.name,
-                module=self.s.module,
-                path=self.s.path,
-                line=node.lineno,
-                bases=bases,
-                decorators=decorators,
-                init_params=_params(init) if init else None,
-                has_get_config=get_config is not None,
-                get_config_keys=keys,
-                get_config_calls_super=calls_super,
-                has_from_config="from_config" in body,
+        previous = next((c for c in self.s.classes if c.qualname == qualname), None)
+        if previous is not None:
+            # try: class A(...) / except: class A(...): one class at run time, the alternatives'
+            # decorators and bases together.
+            previous.decorators += decorators
+            previous.bases += tuple(b for b in bases if b not in previous.bases)
+        else:
+            self.s.classes.append(
+                ClassSummary(
+                    qualname=qualname,
+                    name=node.name,
+                    module=self.s.module,
+                    path=self.s.path,
+                    line=node.lineno,
+                    bases=bases,
+                    decorators=decorators,
+                    init_params=_params(init) if init else None,
+                    has_get_config=get_config is not None,
+                    get_config_keys=keys,
+                    get_config_calls_super=calls_super,
+                    has_from_config="from_config" in body,
+                )
             )
-        )
         self.scope.append(qualname)
         self.classes.append(qualname)
         self.generic_visit(node)
@@ -576,6 +583,8 @@ class _Summarizer(ast.NodeVisitor):
         custom = keywords.get("custom_objects")
         if custom is None and 0 <= custom_position < len(node.args):
             custom = node.args[custom_position]  # load_model(path, custom_objects, compile)
+        if isinstance(custom, ast.Constant) and custom.value is None:
+            custom = None  # custom_objects=None passes nothing
         provided: frozenset[str] | None = frozenset()
         provided_by = None
         if custom is not None:
@@ -626,7 +635,7 @@ class _Summarizer(ast.NodeVisitor):
                 and isinstance(first.value, str)
                 and first.value.endswith((".keras", ".h5", ".hdf5", ".tf"))
             )
-            if "model" in receiver or path_like or func.attr == "to_json":
+            if "model" in receiver or (path_like and func.attr == "save"):
                 self.s.model_saves += 1
                 self._note_saved_value(func.value)
         elif names.is_keras(target, "saving.save_model"):
@@ -1044,11 +1053,13 @@ class ProjectIndex:
     def needing_registration(self) -> dict[str, Registration]:
         """Unregistered classes that some relevant load does not hand over (SER101)."""
         found = {}
+        loads = [
+            (provided, site, self._relevant_to_load(site, provided))
+            for provided, site in zip(self._provided_at_loads, self.load_sites, strict=True)
+        ]
         for cls, kind in self.unregistered:
             relevant = [
-                (provided, site)
-                for provided, site in zip(self._provided_at_loads, self.load_sites, strict=True)
-                if cls.qualname in self._relevant_to_load(site, provided)
+                (provided, site) for provided, site, meets in loads if cls.qualname in meets
             ]
             missing = [
                 site

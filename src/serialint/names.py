@@ -188,10 +188,6 @@ def model_loader(qualified: str | None) -> tuple[str, int] | None:
     return name.name, _MODEL_LOADERS[name.path]
 
 
-def is_load_model(qualified: str | None) -> bool:
-    return model_loader(qualified) is not None
-
-
 def is_get_custom_objects(qualified: str | None) -> bool:
     return is_keras(qualified, "saving.get_custom_objects")
 

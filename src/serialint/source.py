@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import re
 import stat
 import tokenize
 from dataclasses import dataclass
@@ -12,7 +13,8 @@ from pathlib import Path
 from serialint.findings import Finding, Position
 
 # Larger files are almost always generated code or data; parsing them costs more than it finds.
-MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_FILE_BYTES = 1024 * 1024
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 DIAGNOSTIC_CODE = "SER000"
 
 
@@ -24,7 +26,9 @@ class SourceFile:
 
     @property
     def lines(self) -> list[str]:
-        return self.text.splitlines()
+        # Python ends lines at \n, \r\n and \r only; str.splitlines would also split at form
+        # feeds and U+2028, shifting every row after them.
+        return _LINE_BREAK.split(self.text.removesuffix("\n"))
 
 
 def diagnostic(path: Path, message: str, row: int = 1, column: int = 1) -> Finding:
@@ -35,7 +39,6 @@ def diagnostic(path: Path, message: str, row: int = 1, column: int = 1) -> Findi
         path=path,
         start=start,
         end=start,
-        is_diagnostic=True,
     )
 
 
@@ -50,7 +53,8 @@ def read_source(path: Path) -> SourceFile | Finding:
         if size > MAX_FILE_BYTES:
             return diagnostic(
                 path,
-                f"File not checked: {size / 1e6:.1f} MB is over the {MAX_FILE_BYTES // 2**20} MiB limit",
+                f"File not checked: {size / 2**20:.1f} MiB is over the {MAX_FILE_BYTES // 2**20} MiB "
+                "limit for hand-written source",
             )
         data = path.read_bytes()
     except OSError as error:

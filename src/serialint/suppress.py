@@ -11,7 +11,9 @@ from pathlib import Path
 from serialint.files import ExcludeMatcher
 from serialint.findings import Finding
 
-_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Za-z]+\d*(?:\s*,?\s*[A-Za-z]+\d+)*))?", re.I)
+_NOQA = re.compile(
+    r"#\s*noqa(?![\w-])(?:\s*:\s*(?P<codes>[A-Za-z]+\d*(?:\s*,?\s*[A-Za-z]+\d+)*))?", re.I
+)
 _IGNORE = re.compile(r"#\s*serialint:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.I)
 ALL = frozenset({"*"})
 
@@ -22,7 +24,8 @@ def line_suppressions(text: str) -> dict[int, frozenset[str]]:
     try:
         tokens = [
             (t.start[0], t.string)
-            for t in tokenize.generate_tokens(io.StringIO(text).readline)
+            # CR-only files: StringIO splits lines at \n alone.
+            for t in tokenize.generate_tokens(io.StringIO(_unix_newlines(text)).readline)
             if t.type == tokenize.COMMENT
         ]
     except (tokenize.TokenError, SyntaxError, IndentationError):
@@ -44,6 +47,10 @@ def line_suppressions(text: str) -> dict[int, frozenset[str]]:
         if codes:
             found[row] = frozenset(codes)
     return found
+
+
+def _unix_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def is_suppressed(finding: Finding, suppressions: dict[int, frozenset[str]]) -> bool:

@@ -18,7 +18,7 @@ from serialint.report.summary import summary_line
 
 
 def write(result: CheckResult, catalogue: dict[str, RuleDoc], out: TextIO) -> None:
-    console = Console(file=out, highlight=False, soft_wrap=True)
+    console = Console(file=out, highlight=False, soft_wrap=True, emoji=False)
     lines_by_path = {r.path: r.lines for r in result.files}
     findings = result.findings
     for finding in findings:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any, TextIO
 
 from serialint.catalogue import RuleDoc
@@ -34,7 +35,7 @@ def as_dict(finding: Finding, catalogue: dict[str, RuleDoc]) -> dict[str, Any]:
         "cell": None,
         "code": finding.code,
         "end_location": _location(finding.end),
-        "filename": str(finding.path.absolute()),
+        "filename": os.path.abspath(finding.path),
         "fix": fix,
         "location": _location(finding.start),
         "message": finding.message,

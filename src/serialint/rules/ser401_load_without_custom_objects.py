@@ -85,7 +85,12 @@ class LoadWithoutCustomObjects(Rule):
         if loader is None:
             return True
         function, custom_position = loader
-        if self.scopes or has_double_star(node) or keyword(node, "custom_objects"):
+        custom = keyword(node, "custom_objects")
+        if custom is not None and not (
+            isinstance(custom.value, cst.Name) and custom.value.value == "None"
+        ):
+            return True
+        if self.scopes or has_double_star(node):
             return True
         if len(positional(node)) > custom_position:  # load_model(path, custom_objects)
             return True

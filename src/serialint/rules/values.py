@@ -19,7 +19,7 @@ class TracksValues(Rule):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.bindings: list[dict[str, cst.BaseExpression | cst.Annotation]] = [{}]
+        self.bindings: list[dict[str, cst.BaseExpression | cst.Annotation | None]] = [{}]
         # ``self.<attr>`` assignments, per enclosing class: methods are visited in order, so
         # ``__init__``'s ``self.model = Sequential(...)`` is known when ``save`` pickles it.
         self.attributes: list[dict[str, cst.BaseExpression]] = []
@@ -35,11 +35,11 @@ class TracksValues(Rule):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool | None:
         super().visit_FunctionDef(node)
-        frame: dict[str, cst.BaseExpression | cst.Annotation] = {}
+        frame: dict[str, cst.BaseExpression | cst.Annotation | None] = {}
         params = node.params
         for param in (*params.posonly_params, *params.params, *params.kwonly_params):
-            if param.annotation is not None:
-                frame[param.name.value] = param.annotation
+            # An unannotated parameter is unknown, and hides a module-level name of the same name.
+            frame[param.name.value] = param.annotation
         self.bindings.append(frame)
         return True
 
@@ -83,6 +83,8 @@ class TracksValues(Rule):
             for frame in reversed(self.bindings):
                 if expr.value in frame:
                     bound = frame[expr.value]
+                    if bound is None:
+                        return None
                     if isinstance(bound, cst.Annotation):
                         return self._annotation_kind(bound)
                     return self.keras_value_kind(bound, depth + 1)
