@@ -155,3 +155,22 @@ def lint_files(tmp_path: Path, files: dict[str, str]) -> list[tuple[str, str, in
     from .conftest import lint
 
     return codes_at(lint(tmp_path, files))
+
+
+def test_star_imports_of_keras_modules(tmp_path: Path) -> None:
+    registered = (
+        "from keras.saving import *\nimport keras\n"
+        "@register_keras_serializable(package='p')\nclass A(keras.layers.Layer): pass\n"
+    )
+    assert lint_files(tmp_path, {"a.py": registered}) == []
+    missed = "from keras import *\nclass S(layers.Layer): pass\n"
+    assert lint_files(tmp_path, {"a.py": missed}) == [("SER101", "a.py", 2)]
+
+
+def test_relative_import_beyond_the_top_level_resolves_to_nothing(tmp_path: Path) -> None:
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/m.py": "from .....x import Base\nclass A(Base): pass\n",
+        "x.py": "import keras\nclass Base(keras.layers.Layer): pass\nBase()\n",
+    }
+    assert lint_files(tmp_path, files) == [("SER101", "x.py", 2)]

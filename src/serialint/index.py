@@ -122,10 +122,7 @@ class ModuleSummary:
     def _from_star(self, head: str) -> str | None:
         for star in self.star_imports:
             candidate = f"{star}.{head}"
-            keras = names.keras_name(candidate)
-            if keras is not None and (
-                names.serializable_kind(keras) or names.keras_constructor_kind(candidate)
-            ):
+            if names.is_known_keras_name(candidate):
                 return candidate
         return None
 
@@ -214,6 +211,8 @@ def _resolve_relative(summary: ModuleSummary, node: ast.ImportFrom) -> str:
     if not summary.is_package:
         package = package[:-1]
     if node.level > 1:
+        if node.level - 1 > len(package):
+            return "?beyond-top-level"  # Python raises ImportError; resolve to nothing
         package = package[: len(package) - (node.level - 1)]
     return ".".join([*package, *([node.module] if node.module else [])])
 

@@ -192,6 +192,46 @@ def is_get_custom_objects(qualified: str | None) -> bool:
     return is_keras(qualified, "saving.get_custom_objects")
 
 
+_KNOWN_SUBPACKAGES = frozenset(
+    {
+        "layers",
+        "models",
+        "losses",
+        "metrics",
+        "optimizers",
+        "regularizers",
+        "constraints",
+        "initializers",
+        "saving",
+        "utils",
+        "callbacks",
+        "ops",
+        "activations",
+        "config",
+    }
+)
+
+
+def is_known_keras_name(qualified: str) -> bool:
+    """Whether a star import can be trusted to provide this name (``from keras import *`` gives
+    ``layers``; ``from keras.saving import *`` gives ``register_keras_serializable``)."""
+    name = keras_name(qualified)
+    if name is None:
+        return False
+    return bool(
+        name.path in _KNOWN_SUBPACKAGES
+        or serializable_kind(name)
+        or keras_constructor_kind(qualified)
+        or model_loader(qualified)
+        or name.path
+        in (
+            "saving.register_keras_serializable",
+            "saving.custom_object_scope",
+            "saving.get_custom_objects",
+        )
+    )
+
+
 def keras_constructor_kind(qualified: str | None) -> str | None:
     """'model' or 'layer' when calling ``qualified`` builds a Keras model or layer."""
     if qualified is None:
