@@ -1115,11 +1115,7 @@ class ProjectIndex:
         module = self.modules.get(site.module)
         if module is None:
             return set()
-        return {
-            cls.qualname
-            for cls in module.classes
-            if cls.line > site.line and cls.qualname == f"{module.module}.{cls.name}"
-        }
+        return {cls.qualname for cls in top_level_classes(module) if cls.line > site.line}
 
     def _closure_of(self, module: str) -> set[str]:
         summary = self.modules.get(module)
@@ -1254,6 +1250,11 @@ class ProjectIndex:
                 if kind is not None:
                     return kind
         return None
+
+
+def top_level_classes(module: ModuleSummary) -> list[ClassSummary]:
+    """Classes defined at the top level of ``module`` (not nested in functions or classes)."""
+    return [cls for cls in module.classes if cls.qualname == f"{module.module}.{cls.name}"]
 
 
 def _top_directory(path: Path, root: Path) -> str:

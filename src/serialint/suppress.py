@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 import tokenize
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from serialint.files import ExcludeMatcher
@@ -64,10 +64,20 @@ def is_suppressed(finding: Finding, suppressions: dict[int, frozenset[str]]) -> 
 class PerFileIgnores:
     root: Path
     entries: tuple[tuple[str, tuple[str, ...]], ...]
+    _matchers: tuple[tuple[ExcludeMatcher, tuple[str, ...]], ...] = field(
+        init=False, repr=False, compare=False, default=()
+    )
+
+    def __post_init__(self) -> None:
+        # One matcher per pattern, built once rather than once per file checked.
+        matchers = tuple(
+            (ExcludeMatcher(self.root, (pattern,)), listed) for pattern, listed in self.entries
+        )
+        object.__setattr__(self, "_matchers", matchers)
 
     def ignored_codes(self, path: Path) -> tuple[str, ...]:
         codes: list[str] = []
-        for pattern, listed in self.entries:
-            if ExcludeMatcher(self.root, (pattern,)).excluded(path):
+        for matcher, listed in self._matchers:
+            if matcher.excluded(path):
                 codes.extend(listed)
         return tuple(codes)

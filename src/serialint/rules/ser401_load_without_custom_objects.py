@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from serialint import names
-from serialint.index import ModuleSummary, ProjectIndex
+from serialint.index import ModuleSummary, ProjectIndex, top_level_classes
 from serialint.rules.base import (
     Rule,
     describe_class,
@@ -57,7 +57,7 @@ class LoadWithoutCustomObjects(Rule):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.scopes = 0  # enclosing `with custom_object_scope(...)` blocks
+        self.scopes: list[bool] = []  # per enclosing `with`: is it a custom_object_scope?
         self.defined: set[str] = set()  # module-level classes visited so far
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool | None:
@@ -66,13 +66,11 @@ class LoadWithoutCustomObjects(Rule):
         return super().visit_ClassDef(node)
 
     def visit_With(self, node: cst.With) -> bool | None:
-        if any(self._is_scope(item.item) for item in node.items):
-            self.scopes += 1
+        self.scopes.append(any(self._is_scope(item.item) for item in node.items))
         return True
 
     def leave_With(self, original_node: cst.With) -> None:
-        if any(self._is_scope(item.item) for item in original_node.items):
-            self.scopes -= 1
+        self.scopes.pop()
 
     def _is_scope(self, expr: cst.BaseExpression) -> bool:
         return isinstance(expr, cst.Call) and names.is_custom_object_scope(
@@ -90,7 +88,7 @@ class LoadWithoutCustomObjects(Rule):
             isinstance(custom.value, cst.Name) and custom.value.value == "None"
         ):
             return True
-        if self.scopes or has_double_star(node):
+        if any(self.scopes) or has_double_star(node):
             return True
         if len(positional(node)) > custom_position:  # load_model(path, custom_objects)
             return True
@@ -100,11 +98,7 @@ class LoadWithoutCustomObjects(Rule):
             # A module-level load runs before the classes defined below it exist: the model it
             # loads cannot hold them (see ProjectIndex.defined_after).
             module = self.context.summary
-            later = {
-                cls.qualname
-                for cls in module.classes
-                if cls.qualname == f"{module.module}.{cls.name}"
-            } - self.defined
+            later = {cls.qualname for cls in top_level_classes(module)} - self.defined
             unregistered = [item for item in unregistered if item[0].qualname not in later]
         compile_arg = keyword(node, "compile")
         compile_false = (
