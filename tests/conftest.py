@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from serialint.api import LintResult, lint_paths
 from serialint.catalogue import RuleDoc, load_catalogue
 from serialint.config import Config
-from serialint.engine import CheckResult, check, enabled_codes
+from serialint.engine import enabled_codes
 from serialint.findings import Finding
 
 
@@ -26,11 +27,11 @@ def write_project(root: Path, files: Mapping[str, str]) -> None:
         path.write_text(textwrap.dedent(text))
 
 
-def run_check(root: Path, paths: list[Path] | None = None, **config: object) -> CheckResult:
+def run_check(root: Path, paths: list[Path] | None = None, **config: object) -> LintResult:
     catalogue = load_catalogue()
     settings = Config(root=root, **config)  # type: ignore[arg-type]
     codes = enabled_codes(catalogue, settings.select, settings.ignore)
-    return check(paths or [root], settings, catalogue, codes)
+    return lint_paths(paths or [root], settings, codes, catalogue=catalogue)
 
 
 def lint(root: Path, files: Mapping[str, str], **config: object) -> list[Finding]:

@@ -61,7 +61,18 @@ def test_json_follows_ruffs_shape(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert item["location"] == {"row": 3, "column": 7}
     assert item["end_location"] == {"row": 3, "column": 12}
     assert item["filename"] == str(tmp_path / "m.py")
-    assert item["fix"] is None
+    # m.py is a script, not a package module: registering there is an unsafe fix.
+    assert item["fix"] == {
+        "applicability": "unsafe",
+        "message": 'Register `Scale` with @keras.saving.register_keras_serializable(package="m")',
+        "edits": [
+            {
+                "content": '@keras.saving.register_keras_serializable(package="m")\n',
+                "location": {"row": 3, "column": 1},
+                "end_location": {"row": 3, "column": 1},
+            }
+        ],
+    }
     assert {"message", "url", "noqa_row", "cell"} <= set(item)
 
 

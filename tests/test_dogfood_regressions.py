@@ -337,7 +337,9 @@ def test_persistence_is_judged_per_program(tmp_path: Path) -> None:
         # keras guides: a demo script that never saves, in a project that does.
         "demo.py": "import keras\nclass Demo(keras.layers.Layer): pass\nDemo()\n",
     }
-    assert lint(tmp_path, files) == []
+    # The weights-only and checkpoint-only programs are positive evidence; a script that saves
+    # nothing is not (issue 11: it is where the user adds `model.save` after training).
+    assert codes_at(lint(tmp_path, files)) == [("SER101", "demo.py", 2)]
 
 
 def test_a_library_that_persists_nothing_is_still_told(tmp_path: Path) -> None:

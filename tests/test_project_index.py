@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from serialint.index import module_name_for
+from serialint.project.modules import module_name_for
 
 from .conftest import codes_at, lint
 
@@ -98,9 +98,9 @@ def test_module_names_follow_packages(tmp_path: Path) -> None:
     (tmp_path / "src" / "pkg" / "sub").mkdir(parents=True)
     for rel in ("src/pkg/__init__.py", "src/pkg/sub/__init__.py", "src/pkg/sub/mod.py", "run.py"):
         (tmp_path / rel).write_text("")
-    assert module_name_for(tmp_path / "src/pkg/sub/mod.py", tmp_path) == ("pkg.sub.mod", False)
-    assert module_name_for(tmp_path / "src/pkg/__init__.py", tmp_path) == ("pkg", True)
-    assert module_name_for(tmp_path / "run.py", tmp_path) == ("run", False)
+    assert module_name_for(tmp_path / "src/pkg/sub/mod.py") == ("pkg.sub.mod", False)
+    assert module_name_for(tmp_path / "src/pkg/__init__.py") == ("pkg", True)
+    assert module_name_for(tmp_path / "run.py") == ("run", False)
 
 
 def test_namespace_packages_resolve_by_path_suffix(tmp_path: Path) -> None:

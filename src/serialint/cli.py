@@ -17,6 +17,7 @@ from rich.markdown import Markdown
 from rich.table import Table
 
 from serialint import __version__
+from serialint.api import LintResult, lint_paths
 from serialint.catalogue import CatalogueError, RuleDoc, load_catalogue
 from serialint.config import (
     Config,
@@ -28,7 +29,8 @@ from serialint.config import (
     with_overrides,
 )
 from serialint.docs import rule_markdown
-from serialint.engine import CheckResult, check, enabled_codes
+from serialint.engine import enabled_codes
+from serialint.fixes import FixMode
 from serialint.paths import resolved
 from serialint.report import FORMATS
 
@@ -60,6 +62,18 @@ def build_parser() -> argparse.ArgumentParser:
     check_cmd.add_argument(
         "--extend-exclude", help="comma-separated patterns to exclude on top of the configured ones"
     )
+    check_cmd.add_argument(
+        "--ignore-noqa", action="store_true", help="report findings on lines marked # noqa too"
+    )
+    check_cmd.add_argument("--fix", action="store_true", help="apply safe fixes")
+    check_cmd.add_argument(
+        "--unsafe-fixes", action="store_true", help="with --fix or --diff: also apply unsafe fixes"
+    )
+    check_cmd.add_argument(
+        "--diff",
+        action="store_true",
+        help="print the changes --fix would make, write nothing (exit 1 if there are any)",
+    )
 
     commands.add_parser("rules", help="list the rule catalogue")
 
@@ -69,9 +83,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    # Deeply nested but valid code (a 500-term `a + b + ...`) must not exhaust the stack of the
-    # ast visitors; 3.11 keeps Python-to-Python calls off the C stack, so this is safe.
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))
     for stream in (sys.stdout, sys.stderr):
         # A non-UTF-8 terminal (cp1252, PYTHONIOENCODING=ascii) must not turn a path or a
         # source line into a crash.
@@ -117,7 +128,8 @@ def _load_config(args: argparse.Namespace, known: set[str]) -> Config:
     if config_path is not None:
         config = load_config(config_path, known)
     else:
-        config = Config(root=find_project_root(paths))
+        root, marked = find_project_root(paths)
+        config = Config(root=root, index_root=marked)
     select = _split(args.select)
     ignore = _split(args.ignore)
     extend = _split(args.extend_exclude)
@@ -126,6 +138,7 @@ def _load_config(args: argparse.Namespace, known: set[str]) -> Config:
         select=validate_codes(select, known, "--select") if select is not None else None,
         ignore=validate_codes(ignore, known, "--ignore") if ignore is not None else None,
         keras_version=args.keras_version,
+        ignore_noqa=True if args.ignore_noqa else None,
         extend_exclude=(*config.extend_exclude, *extend) if extend else None,
     )
 
@@ -137,15 +150,33 @@ def _check(args: argparse.Namespace, catalogue: dict[str, RuleDoc]) -> int:
     config = _load_config(args, known)
     paths: list[Path] = args.paths or [Path(".")]
     codes = enabled_codes(known, config.select, config.ignore)
-    result = check(paths, config, catalogue, codes)
+    mode = FixMode.NONE
+    if args.fix or args.diff:
+        mode = FixMode.UNSAFE if args.unsafe_fixes else FixMode.SAFE
+    result = lint_paths(paths, config, codes, fix=mode, diff=args.diff, catalogue=catalogue)
+    if args.diff:
+        for text in result.diffs:
+            sys.stdout.write(text)
+        _report_rejected(result)
+        return EXIT_FINDINGS if result.diffs else EXIT_CLEAN
     if args.statistics:
         _statistics(result, catalogue, sys.stdout)
     else:
         FORMATS[args.output_format](result, catalogue, sys.stdout)
+    _report_rejected(result)
     return EXIT_FINDINGS if result.findings else EXIT_CLEAN
 
 
-def _statistics(result: CheckResult, catalogue: dict[str, RuleDoc], out: TextIO) -> None:
+def _report_rejected(result: LintResult) -> None:
+    for finding in result.rejected:
+        print(
+            f"serialint: warning: the fix for {finding.code} at {finding.path}:{finding.start.row} "
+            "was not applied: the file would not parse afterwards; please report this",
+            file=sys.stderr,
+        )
+
+
+def _statistics(result: LintResult, catalogue: dict[str, RuleDoc], out: TextIO) -> None:
     counts = Counter(f.code for f in result.findings)
     for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
         out.write(f"{count:>5}\t{code}\t{catalogue[code].name}\n")

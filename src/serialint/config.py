@@ -34,6 +34,10 @@ class Config:
     keras_version: int = 3
     source: Path | None = None  # the file this was read from
     root: Path = field(default_factory=Path.cwd)
+    # Read the whole root for cross-file facts.  False when no configuration file or project
+    # marker was found: the project is then exactly the paths named.
+    index_root: bool = True
+    ignore_noqa: bool = False  # --ignore-noqa: report findings on lines marked `# noqa` too
 
 
 _KEYS = {
@@ -64,15 +68,20 @@ def find_config_file(start: Path) -> Path | None:
     return None
 
 
-def find_project_root(paths: Iterable[Path]) -> Path:
-    """Where cross-file knowledge is gathered from: nearest marked ancestor of the inputs."""
+def find_project_root(paths: Iterable[Path]) -> tuple[Path, bool]:
+    """Where cross-file knowledge is gathered from: the nearest ancestor of the inputs with a
+    project marker, and True; else the inputs' common directory, and False (the project is
+    then just the inputs: a lone file in /tmp must not pull in everything beside it)."""
     resolved = [resolved_path(p) for p in paths] or [resolved_path(Path.cwd())]
     common = Path(_common_path(resolved))
     start = common if common.is_dir() else common.parent
     for directory in (start, *start.parents):
-        if any((directory / marker).exists() for marker in ROOT_MARKERS):
-            return directory
-    return start
+        try:
+            if any((directory / marker).exists() for marker in ROOT_MARKERS):
+                return directory, True
+        except OSError:
+            continue
+    return start, False
 
 
 def _common_path(paths: list[Path]) -> str:

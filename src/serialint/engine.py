@@ -1,37 +1,44 @@
-"""The pipeline: discover -> read -> index (ast, every project file) -> rules (libcst, candidates)."""
+"""The pipeline's steps, each plain data in and plain data out:
+
+discover the inputs -> read each file into facts (pure, per file) -> join them into the project
+-> run the rules on each file asked about -> suppress.  ``api`` composes them; the CLI, the
+language server and the flake8 plugin call ``api``, never these steps directly.
+"""
 
 from __future__ import annotations
 
-import ast
-import warnings
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-
-import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from serialint.catalogue import RuleDoc
 from serialint.config import Config
+from serialint.facts import ModuleFacts, facts_of
 from serialint.files import DEFAULT_EXCLUDES, ExcludeMatcher, discover
-from serialint.findings import FileResult, Finding, Position
-from serialint.index import ModuleSummary, ProjectIndex, summarize, unique_module_names
+from serialint.findings import Finding, Position
+from serialint.packaging import Packaging
 from serialint.paths import resolved
-from serialint.rules import ALL_RULES, Rule
-from serialint.rules.base import RuleContext
+from serialint.project import Module, Project
+from serialint.rules import ALL_RULES
+from serialint.rules.base import Rule, RuleContext
 from serialint.source import DIAGNOSTIC_CODE, SourceFile, diagnostic, read_source
 from serialint.suppress import PerFileIgnores, is_suppressed, line_suppressions
 
+# Deeply nested but valid code (a 3,000-term `a + b + ...`) must not exhaust the stack of the
+# ast visitors; 3.11 keeps Python-to-Python calls off the C stack, so this is safe.
+_RECURSION_LIMIT = 20_000
 
-@dataclass
-class CheckResult:
-    files: list[FileResult] = field(default_factory=list)
-    problems: list[Finding] = field(default_factory=list)  # paths that could not be checked
 
-    @property
-    def findings(self) -> list[Finding]:
-        found = [f for r in self.files for f in r.findings] + self.problems
-        return sorted(found, key=lambda f: f.sort_key)
+@contextmanager
+def deep_recursion() -> Iterator[None]:
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(previous, _RECURSION_LIMIT))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(previous)
 
 
 def enabled_codes(
@@ -55,182 +62,133 @@ def exclude_matcher(config: Config) -> ExcludeMatcher:
     return ExcludeMatcher(config.root, (*base, *config.extend_exclude))
 
 
-def check(
-    paths: Sequence[Path], config: Config, catalogue: dict[str, RuleDoc], codes: set[str]
-) -> CheckResult:
+@dataclass(frozen=True)
+class Inputs:
+    targets: list[Path]  # the files to report on
+    others: list[Path]  # the rest of the project, read for cross-file facts only
+    problems: list[Finding]  # paths that could not be checked
+
+
+def discover_inputs(paths: Sequence[Path], config: Config) -> Inputs:
+    """The files asked about, and the project around them.
+
+    With a project root (a configuration file, ``.git``, ``pyproject.toml``, ``setup.py``) the
+    whole root is read for cross-file facts; without one, the project is exactly what was
+    named, as ruff does.
+    """
     matcher = exclude_matcher(config)
     targets = discover(paths, matcher)
-    result = CheckResult(problems=list(targets.problems))
-    # Cross-file knowledge comes from the whole project, reports only from the files asked for.
-    project = discover([config.root], matcher, force=False).files if config.root.is_dir() else []
-    target_keys = {_key(p) for p in targets.files}
-    summaries: list[ModuleSummary] = []
-    # Only the text of the files to report on is kept; trees are dropped once summarised.
-    parsed: dict[Path, SourceFile | Finding] = {}
-    everything = [*targets.files, *(p for p in project if _key(p) not in target_keys)]
-    module_names = unique_module_names(everything, config.root)
-    for path in everything:
-        key = _key(path)
-        if key in parsed:
-            continue
-        outcome = _parse(path)
-        if isinstance(outcome, Finding):
-            if key in target_keys:
-                parsed[key] = outcome
-            continue
-        source, tree = outcome
-        module, is_package = module_names.names[path]
-        siblings = module_names.siblings.get(path.parent)
-        try:
-            summaries.append(summarize(path, tree, module, is_package, siblings=siblings))
-        except RecursionError:
-            if key in target_keys:
-                parsed[key] = diagnostic(
-                    path, "File not checked: it is too deeply nested to analyse"
-                )
-            continue
-        if key in target_keys:
-            parsed[key] = source
-    summaries = _resolve_reexports(summaries, config, module_names.siblings)
-    index = ProjectIndex(summaries, config.root, config.keras_version)
-    rules = [rule for rule in ALL_RULES if rule.code in codes]
-    per_file = PerFileIgnores(config.root, config.per_file_ignores)
-    for path in targets.files:
-        read = parsed[_key(path)]
-        file_result = FileResult(path=path)
-        if isinstance(read, Finding):
-            file_result.findings.append(read)
-        else:
-            source = read
-            file_result.lines = source.lines
-            summary = index.by_path[path]
-            file_result.findings.extend(
-                _run_rules(source, summary, index, config, catalogue, rules)
-            )
-        ignored = per_file.ignored_codes(path)
-        suppressions = (
-            line_suppressions(read.text)
-            if not isinstance(read, Finding) and file_result.findings
-            else {}
-        )
-        file_result.findings = [
-            f
-            for f in file_result.findings
-            if (f.code in codes or (f.code == DIAGNOSTIC_CODE and DIAGNOSTIC_CODE in codes))
-            and not any(c == "ALL" or f.code.startswith(c) for c in ignored)
-            and not is_suppressed(f, suppressions)
+    keys = {resolved(p) for p in targets.files}
+    others: list[Path] = []
+    if config.index_root and config.root.is_dir():
+        others = [
+            p
+            for p in discover([config.root], matcher, force=False).files
+            if resolved(p) not in keys
         ]
-        result.files.append(file_result)
-    if DIAGNOSTIC_CODE not in codes:
-        result.problems = []
-    return result
+    return Inputs(list(targets.files), others, list(targets.problems))
 
 
-def _resolve_reexports(
-    summaries: list[ModuleSummary], config: Config, siblings: dict[Path, dict[str, str]]
-) -> list[ModuleSummary]:
-    """Summarise again the (rare) modules that import Keras through a project package.
+@dataclass(frozen=True)
+class FileFacts:
+    source: SourceFile
+    facts: ModuleFacts
 
-    ``from mypkg import keras`` only means Keras once the project is known, so those modules
-    are read a second time with the import resolved; everything else is kept as it is.
-    """
-    index = ProjectIndex(summaries, config.root, config.keras_version)
-    result = []
-    for summary in summaries:
-        resolved = index.reexported_keras_imports(summary)
-        outcome = _parse(summary.path) if resolved else None
-        if outcome is None or isinstance(outcome, Finding):
-            result.append(summary)
-            continue
-        result.append(
-            summarize(
-                summary.path,
-                outcome[1],
-                summary.module,
-                summary.is_package,
-                resolved,
-                siblings.get(summary.path.parent),
-            )
+
+def read_file(
+    path: Path, text: str | None = None, like: SourceFile | None = None
+) -> FileFacts | Finding:
+    """One file's source and facts (pure in the file's contents), or why it cannot be read.
+    ``text`` replaces what is on disk (an editor's buffer, a file being fixed)."""
+    source: SourceFile | Finding
+    if text is None:
+        source = read_source(path)
+    else:
+        source = SourceFile(
+            path, text, like.encoding if like else "utf-8", like.bom if like else False
         )
-    return result
-
-
-def _key(path: Path) -> Path:
-    return resolved(path)
-
-
-def _parse(path: Path) -> tuple[SourceFile, ast.Module] | Finding:
-    source = read_source(path)
     if isinstance(source, Finding):
         return source
-    try:
-        with warnings.catch_warnings():
-            # '\d' in a string is a SyntaxWarning, not our business; with -W error it would
-            # otherwise become a SyntaxError and hide the file's real findings.
-            warnings.simplefilter("ignore")
-            tree = ast.parse(source.text, filename=str(path))
-    except SyntaxError as error:
-        return diagnostic(path, f"Syntax error: {error.msg}", error.lineno or 1, error.offset or 1)
-    except (RecursionError, MemoryError):
-        return diagnostic(path, "File not checked: it is too deeply nested to parse")
-    except ValueError as error:  # e.g. "source code string cannot contain null bytes"
-        return diagnostic(path, f"File not checked: {error}")
-    return source, tree
+    with deep_recursion():
+        facts = facts_of(source)
+    if isinstance(facts, Finding):
+        return facts
+    return FileFacts(source, facts)
 
 
-def _run_rules(
-    source: SourceFile,
-    summary: ModuleSummary,
-    index: ProjectIndex,
+def join(facts: Iterable[ModuleFacts], config: Config, packaging: Packaging) -> Project:
+    with deep_recursion():
+        return Project(facts, config.root, config.keras_version, packaging)
+
+
+def run_rules(
+    file: FileFacts,
+    project: Project,
     config: Config,
     catalogue: dict[str, RuleDoc],
-    rules: Sequence[type[Rule]],
+    codes: set[str],
 ) -> list[Finding]:
-    """Pass 2 on one file: only the rules that can fire here, in one libcst traversal."""
-    applicable = [rule for rule in rules if rule.applies_to(summary, index)]
-    if not applicable:
-        return []  # the common case: no libcst parse at all
-    try:
-        wrapper = MetadataWrapper(cst.parse_module(source.text), unsafe_skip_copy=True)
-    except (cst.ParserSyntaxError, RecursionError) as error:
-        return [diagnostic(source.path, f"File not checked: libcst cannot parse it ({error})")]
-
-    def context(rule: type[Rule]) -> RuleContext:
-        return RuleContext(summary=summary, index=index, config=config, doc=catalogue[rule.code])
-
-    contexts = [context(rule) for rule in applicable]
+    """Every enabled rule that can fire on this file; an internal error of one rule becomes an
+    SER000 finding naming it, and the others still report."""
+    module = project.modules.of(file.source.path)
+    if module is None:
+        return []
     findings: list[Finding] = []
-    try:
-        wrapper.visit_batched([rule(ctx) for rule, ctx in zip(applicable, contexts, strict=True)])
-    except Exception:
-        # Find the failing rule(s) one by one; the others still report.
-        contexts = []
-        for rule in applicable:
-            ctx = context(rule)
-            try:
-                wrapper.visit_batched([rule(ctx)])
-            except Exception as error:
-                findings.append(_internal_error(source.path, rule.code, error))
-                continue
-            contexts.append(ctx)
-    reports = [report for ctx in contexts for report in ctx.reports]
-    if reports:
-        # Positions need a full code-generation pass: pay for it only when something is reported.
-        positions = wrapper.resolve(PositionProvider)
-        for report in reports:
-            where = positions[report.node]
-            findings.append(
-                Finding(
-                    code=report.code,
-                    message=report.message,
-                    path=source.path,
-                    start=Position(where.start.line, where.start.column + 1),
-                    end=Position(where.end.line, where.end.column + 1),
-                    fix_hint=report.fix_hint,
-                    fix=report.fix,
-                )
-            )
+    for rule in ALL_RULES:
+        if rule.code not in codes:
+            continue
+        try:
+            with deep_recursion():
+                findings.extend(_check(rule, module, project, config, catalogue, file.source.path))
+        except Exception as error:
+            findings.append(_internal_error(file.source.path, rule.code, error))
     return findings
+
+
+def _check(
+    rule: type[Rule],
+    module: Module,
+    project: Project,
+    config: Config,
+    catalogue: dict[str, RuleDoc],
+    path: Path,
+) -> list[Finding]:
+    if not rule.applies_to(module, project):
+        return []
+    context = RuleContext(module=module, project=project, config=config, doc=catalogue[rule.code])
+    return [
+        Finding(
+            code=rule.code,
+            message=v.message,
+            path=path,
+            start=Position(v.span.line, v.span.column),
+            end=Position(v.span.end_line, v.span.end_column),
+            fix_hint=v.fix_hint,
+            fix=v.fix,
+        )
+        for v in rule().check(context)
+    ]
+
+
+def suppress(
+    findings: list[Finding],
+    text: str | None,
+    path: Path,
+    ignores: PerFileIgnores,
+    codes: set[str],
+    *,
+    honour_noqa: bool = True,
+) -> list[Finding]:
+    """Drop what is disabled, ignored for this file, or marked ``# noqa`` on its line."""
+    ignored = ignores.ignored_codes(path)
+    suppressions = line_suppressions(text) if text is not None and findings and honour_noqa else {}
+    return [
+        f
+        for f in findings
+        if f.code in codes
+        and not any(c == "ALL" or f.code.startswith(c) for c in ignored)
+        and not is_suppressed(f, suppressions)
+    ]
 
 
 def _internal_error(path: Path, code: str, error: Exception) -> Finding:

@@ -122,7 +122,32 @@ def keras_name(qualified: str) -> KerasName | None:
         rest = rest[len("api._v2.keras.") :]
     if rest.startswith("src."):
         rest = _public_from_private(rest[len("src.") :])
+    elif rest.startswith("engine.") or rest.startswith("legacy."):
+        # keras.engine exists only in Keras 2 (standalone keras <= 2.15, and TF's frozen copy).
+        rest = _KERAS2_ENGINE.get(rest) or _public_from_private(rest)
+        if flavor == "keras3":
+            flavor = "keras2"
     return KerasName(flavor, _SYNONYMS.get(rest, rest))
+
+
+# Keras 2's own module paths (``keras.engine.topology.Layer``): public names of Keras 2 classes.
+_KERAS2_ENGINE: dict[str, str] = {
+    "engine.Layer": "layers.Layer",
+    "engine.topology.Layer": "layers.Layer",
+    "engine.base_layer.Layer": "layers.Layer",
+    "engine.Model": "models.Model",
+    "engine.training.Model": "models.Model",
+    "engine.topology.Network": "models.Functional",
+    "engine.network.Network": "models.Functional",
+    "engine.sequential.Sequential": "models.Sequential",
+    "engine.functional.Functional": "models.Functional",
+    "engine.InputSpec": "layers.InputSpec",
+    "engine.topology.InputSpec": "layers.InputSpec",
+    "engine.base_layer.InputSpec": "layers.InputSpec",
+    "engine.input_layer.Input": "layers.Input",
+    "engine.Input": "layers.Input",
+    "engine.topology.Input": "layers.Input",
+}
 
 
 def _public_from_private(private: str) -> str:
@@ -266,3 +291,62 @@ PICKLE_DUMPERS: frozenset[str] = frozenset(
 
 def is_pickle_dump(qualified: str | None) -> bool:
     return qualified in PICKLE_DUMPERS
+
+
+# Pass 1 keeps a call whole (with its arguments) when its callee's last name is one of these, or
+# when it passes one of FACT_CALL_KEYWORDS: every call a serialization rule can be about.
+FACT_CALL_NAMES = frozenset(
+    {
+        # loading
+        "load_model",
+        "model_from_json",
+        "model_from_yaml",
+        "model_from_config",
+        "deserialize_keras_object",
+        "deserialize",
+        "load_weights",
+        "TFSMLayer",
+        "enable_unsafe_deserialization",
+        # saving
+        "save",
+        "save_model",
+        "save_weights",
+        "export",
+        "to_json",
+        "to_yaml",
+        "ModelCheckpoint",
+        "Checkpoint",
+        "CheckpointManager",
+        "fit",
+        "compile",
+        # pickling
+        "dump",
+        "dumps",
+        "load",
+        "loads",
+        "Pickler",
+        "Unpickler",
+        # registration and custom objects
+        "register_keras_serializable",
+        "get_custom_objects",
+        "custom_object_scope",
+        "CustomObjectScope",
+        "update",
+        "Lambda",
+        "serialize_keras_object",
+        "clone_model",
+    }
+)
+FACT_CALL_KEYWORDS = frozenset({"custom_objects", "safe_mode", "save_format"})
+
+
+# Saves that keep state without Keras' class-name config: no registration needed to restore.
+STATE_ONLY_SAVES = frozenset(
+    {
+        "tensorflow.train.Checkpoint",
+        "tensorflow.train.CheckpointManager",
+        "tensorflow.saved_model.save",
+        "tensorflow.compat.v2.saved_model.save",
+        "tensorflow.compat.v1.train.Checkpoint",
+    }
+)

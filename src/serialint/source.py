@@ -21,8 +21,9 @@ DIAGNOSTIC_CODE = "SER000"
 @dataclass(frozen=True)
 class SourceFile:
     path: Path
-    text: str
+    text: str  # decoded, without the BOM
     encoding: str
+    bom: bool = False  # a UTF-8 byte-order mark preceded the text (kept when fixes are written)
 
     @property
     def lines(self) -> list[str]:
@@ -83,6 +84,7 @@ def read_source(path: Path) -> SourceFile | Finding:
             f"{encoding}; declare the encoding with a '# -*- coding: ... -*-' line or re-save as UTF-8",
             row=row,
         )
-    if text.startswith("\ufeff"):
+    bom = text.startswith("\ufeff")
+    if bom:
         text = text[1:]
-    return SourceFile(path=path, text=text, encoding=encoding)
+    return SourceFile(path=path, text=text, encoding=encoding, bom=bom)

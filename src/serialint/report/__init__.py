@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TextIO
 
+from serialint.api import LintResult
 from serialint.catalogue import RuleDoc
-from serialint.engine import CheckResult
 from serialint.report import concise, full, json_format
 
-Writer = Callable[[CheckResult, dict[str, RuleDoc], TextIO], None]
+Writer = Callable[[LintResult, dict[str, RuleDoc], TextIO], None]
 
 FORMATS: dict[str, Writer] = {
     "full": full.write,

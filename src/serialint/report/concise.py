@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from serialint.api import LintResult
 from serialint.catalogue import RuleDoc
-from serialint.engine import CheckResult
 from serialint.report.paths import display_path
-from serialint.report.summary import summary_line
+from serialint.report.summary import summary_lines
 
 
-def write(result: CheckResult, catalogue: dict[str, RuleDoc], out: TextIO) -> None:
+def write(result: LintResult, catalogue: dict[str, RuleDoc], out: TextIO) -> None:
     findings = result.findings
     for f in findings:
-        out.write(f"{display_path(f.path)}:{f.start.row}:{f.start.column}: {f.code} {f.message}\n")
-    out.write(summary_line(findings, len(result.files)) + "\n")
+        fixable = "[*] " if f.fix is not None and f.fix.applicability == "safe" else ""
+        out.write(
+            f"{display_path(f.path)}:{f.start.row}:{f.start.column}: {f.code} {fixable}{f.message}\n"
+        )
+    for line in summary_lines(result):
+        out.write(line + "\n")

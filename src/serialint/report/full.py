@@ -10,27 +10,33 @@ from typing import TextIO
 from rich.console import Console
 from rich.markup import escape
 
+from serialint.api import LintResult
 from serialint.catalogue import RuleDoc
-from serialint.engine import CheckResult
 from serialint.findings import Finding
 from serialint.report.paths import display_path
-from serialint.report.summary import summary_line
+from serialint.report.summary import summary_lines
 
 
-def write(result: CheckResult, catalogue: dict[str, RuleDoc], out: TextIO) -> None:
+def write(result: LintResult, catalogue: dict[str, RuleDoc], out: TextIO) -> None:
     console = Console(file=out, highlight=False, soft_wrap=True, emoji=False)
     lines_by_path = {r.path: r.lines for r in result.files}
     findings = result.findings
     for finding in findings:
         _write_one(console, finding, lines_by_path.get(finding.path, []))
     style = "bold green" if not findings else "bold"
-    console.print(f"[{style}]{escape(summary_line(findings, len(result.files)))}[/]")
+    for line in summary_lines(result):
+        console.print(f"[{style}]{escape(line)}[/]")
 
 
 def _write_one(console: Console, finding: Finding, lines: list[str]) -> None:
     where = f"{display_path(finding.path)}:{finding.start.row}:{finding.start.column}"
+    fixable = (
+        "[bold cyan]\\[*][/] "
+        if finding.fix is not None and finding.fix.applicability == "safe"
+        else ""
+    )
     console.print(
-        f"[bold]{escape(where)}:[/] [bold red]{finding.code}[/] {escape(finding.message)}"
+        f"[bold]{escape(where)}:[/] [bold red]{finding.code}[/] {fixable}{escape(finding.message)}"
     )
     row = finding.start.row
     if 1 <= row <= len(lines):

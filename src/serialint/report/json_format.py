@@ -6,8 +6,8 @@ import json
 import os
 from typing import Any, TextIO
 
+from serialint.api import LintResult
 from serialint.catalogue import RuleDoc
-from serialint.engine import CheckResult
 from serialint.findings import Finding, Position
 
 
@@ -48,6 +48,6 @@ def as_dict(finding: Finding, catalogue: dict[str, RuleDoc]) -> dict[str, Any]:
     }
 
 
-def write(result: CheckResult, catalogue: dict[str, RuleDoc], out: TextIO) -> None:
+def write(result: LintResult, catalogue: dict[str, RuleDoc], out: TextIO) -> None:
     json.dump([as_dict(f, catalogue) for f in result.findings], out, indent=2)
     out.write("\n")

@@ -1,0 +1,185 @@
+"""The one lint API.  The CLI, the language server, the flake8 plugin and pre-commit all call it,
+so they give the same findings.
+
+- :func:`lint_paths`: lint files and directories (and fix them, or show the diff);
+- :class:`Workspace` + :meth:`Workspace.lint_text`: lint one text (an editor buffer, stdin)
+  within a project whose facts are already known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from serialint.catalogue import RuleDoc, load_catalogue
+from serialint.config import Config
+from serialint.engine import (
+    FileFacts,
+    Inputs,
+    discover_inputs,
+    join,
+    read_file,
+    run_rules,
+    suppress,
+)
+from serialint.facts import ModuleFacts
+from serialint.findings import FileResult, Finding
+from serialint.fixes import FixMode, encoded, fix_text, unified_diff, write_atomically
+from serialint.packaging import Packaging, read_packaging
+from serialint.paths import relative_posix, resolved
+from serialint.project import Project
+from serialint.source import DIAGNOSTIC_CODE, diagnostic
+from serialint.suppress import PerFileIgnores
+
+_MAX_FIX_ROUNDS = 10  # a fix that moves text may make room for another; ruff iterates too
+
+
+@dataclass
+class LintResult:
+    files: list[FileResult] = field(default_factory=list)
+    problems: list[Finding] = field(default_factory=list)  # paths that could not be checked
+    fixed: list[Finding] = field(default_factory=list)  # findings whose fix was applied
+    rejected: list[Finding] = field(default_factory=list)  # fixes dropped: they broke the file
+    diffs: list[str] = field(default_factory=list)  # with --diff: what --fix would change
+
+    @property
+    def findings(self) -> list[Finding]:
+        found = [f for r in self.files for f in r.findings] + self.problems
+        return sorted(found, key=lambda f: f.sort_key)
+
+
+@dataclass
+class Workspace:
+    """The facts of every file of a project, joined: lint any of its files, or a new text."""
+
+    config: Config
+    codes: set[str]
+    catalogue: dict[str, RuleDoc]
+    packaging: Packaging
+    files: dict[Path, FileFacts | Finding]
+    project: Project
+
+    @classmethod
+    def load(
+        cls,
+        paths: Sequence[Path],
+        config: Config,
+        codes: set[str] | None = None,
+        catalogue: dict[str, RuleDoc] | None = None,
+    ) -> tuple[Workspace, Inputs]:
+        catalogue = catalogue or load_catalogue()
+        inputs = discover_inputs(paths, config)
+        files: dict[Path, FileFacts | Finding] = {}
+        for path in [*inputs.targets, *inputs.others]:
+            files.setdefault(resolved(path), read_file(path))
+        packaging = read_packaging(config.root) if config.index_root else Packaging()
+        workspace = cls(
+            config,
+            codes if codes is not None else set(catalogue),
+            catalogue,
+            packaging,
+            files,
+            join(_facts(files), config, packaging),
+        )
+        return workspace, inputs
+
+    def lint_file(self, path: Path) -> FileResult:
+        read = self.files.get(resolved(path))
+        result = FileResult(path=path)
+        if read is None:
+            read = diagnostic(path, "File not checked: it is not part of this project")
+        if isinstance(read, Finding):
+            result.findings = [read] if DIAGNOSTIC_CODE in self.codes else []
+            return result
+        result.lines = read.source.lines
+        found = run_rules(read, self.project, self.config, self.catalogue, self.codes)
+        ignores = PerFileIgnores(self.config.root, self.config.per_file_ignores)
+        result.findings = suppress(
+            found,
+            read.source.text,
+            path,
+            ignores,
+            self.codes,
+            honour_noqa=not self.config.ignore_noqa,
+        )
+        return result
+
+    def lint_text(self, path: Path, text: str) -> FileResult:
+        """Lint ``text`` as the contents of ``path`` (which need not exist on disk yet)."""
+        return self.replaced({path: text}).lint_file(path)
+
+    def replaced(self, texts: dict[Path, str]) -> Workspace:
+        """The same project with some files' contents replaced."""
+        files = dict(self.files)
+        for path, text in texts.items():
+            key = resolved(path)
+            before = files.get(key)
+            like = before.source if isinstance(before, FileFacts) else None
+            files[key] = read_file(path, text, like)
+        project = join(_facts(files), self.config, self.packaging)
+        return Workspace(self.config, self.codes, self.catalogue, self.packaging, files, project)
+
+
+def _facts(files: dict[Path, FileFacts | Finding]) -> list[ModuleFacts]:
+    return [f.facts for f in files.values() if isinstance(f, FileFacts)]
+
+
+def lint_paths(
+    paths: Sequence[Path],
+    config: Config,
+    codes: set[str] | None = None,
+    *,
+    fix: FixMode = FixMode.NONE,
+    diff: bool = False,
+    catalogue: dict[str, RuleDoc] | None = None,
+) -> LintResult:
+    """Lint ``paths``; with ``fix``, apply the allowed fixes (written, or shown with ``diff``)."""
+    workspace, inputs = Workspace.load(paths, config, codes, catalogue)
+    targets = inputs.targets
+    results = [workspace.lint_file(p) for p in targets]
+    outcome = LintResult(
+        files=results, problems=[p for p in inputs.problems if DIAGNOSTIC_CODE in workspace.codes]
+    )
+    if fix is FixMode.NONE:
+        return outcome
+    original = {
+        resolved(p): f.source
+        for p in targets
+        if isinstance(f := workspace.files[resolved(p)], FileFacts)
+    }
+    texts: dict[Path, str] = {}
+    # A finding fixed once and reported again means its fix did not work: never apply it twice.
+    attempted: set[tuple[Path, str, str]] = set()
+    for _ in range(_MAX_FIX_ROUNDS):
+        changed = False
+        for result in results:
+            read = workspace.files.get(resolved(result.path))
+            if not isinstance(read, FileFacts):
+                continue
+            fresh = [
+                f for f in result.findings if (resolved(f.path), f.code, f.message) not in attempted
+            ]
+            fixed = fix_text(read.source, fresh, fix)
+            attempted |= {(resolved(f.path), f.code, f.message) for f in fixed.applied}
+            outcome.rejected += [f for f, _ in fixed.rejected if f not in outcome.rejected]
+            if fixed.applied:
+                outcome.fixed += fixed.applied
+                texts[resolved(result.path)] = fixed.text
+                changed = True
+        if not changed:
+            break
+        workspace = workspace.replaced(texts)
+        results = [workspace.lint_file(p) for p in targets]
+    outcome.files = results
+    for key, text in texts.items():
+        source = original[key]
+        if text == source.text:
+            continue
+        if diff:
+            outcome.diffs.append(
+                unified_diff(key, source.text, text, relative_posix(key, config.root))
+            )
+        else:
+            write_atomically(source.path, encoded(source, text))
+    return outcome

@@ -1,0 +1,698 @@
+"""Pass 1 for one file: a single ``ast`` walk that records the facts serialization rules need.
+
+Pure: the result depends only on the text and the path.  Nothing here knows the project; names
+are resolved only as far as this file's own imports and definitions allow (see facts.model).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from serialint import names
+from serialint.facts.lines import Lines
+from serialint.facts.model import (
+    Assignment,
+    Attr,
+    BinOp,
+    Call,
+    CallSite,
+    ClassFact,
+    Const,
+    DictLit,
+    FString,
+    FunctionFact,
+    GetConfigFact,
+    IfExp,
+    ImportFact,
+    ItemStore,
+    Keyword,
+    Local,
+    ModuleFacts,
+    Opaque,
+    Param,
+    Parameter,
+    Ref,
+    Scope,
+    Seq,
+    Starred,
+    Value,
+    WithFact,
+)
+
+_MAX_DEPTH = 24  # deeper expressions are summarised as Opaque (3,000-term chains exist)
+_MAX_ITEMS = 64  # literal containers beyond this keep only their non-constant items
+_BINOPS = {ast.Add: "+", ast.Mod: "%", ast.Div: "/"}
+
+
+def extract(path: Path, text: str, tree: ast.Module) -> ModuleFacts:
+    """The facts of one parsed module."""
+    lines = Lines(text)
+    names_table, stars, imports = _module_names(tree, lines)
+    visitor = _Visitor(lines, names_table)
+    visitor.visit(tree)
+    return ModuleFacts(
+        path=path,
+        is_package=path.name == "__init__.py",
+        imports=tuple(imports),
+        names=names_table,
+        star_imports=tuple(stars),
+        classes=tuple(visitor.classes),
+        functions=visitor.functions,
+        scopes={
+            name: Scope(name, tuple((k, tuple(v)) for k, v in assigned.items()), params)
+            for name, (assigned, params) in visitor.scope_data.items()
+        },
+        calls=tuple(visitor.calls),
+        withs=tuple(visitor.withs),
+        stores=tuple(visitor.stores),
+        module_calls=frozenset(visitor.module_calls),
+        import_line=_import_line(tree),
+        all_names=_all_names(tree),
+    )
+
+
+# -- the module's own names ----------------------------------------------------------------
+
+
+def _module_names(
+    tree: ast.Module, lines: Lines
+) -> tuple[dict[str, str], list[str], list[ImportFact]]:
+    """Imports, definitions and module-level aliases, resolved as far as the file allows."""
+    table: dict[str, str] = {}
+    stars: list[str] = []
+    imports: list[ImportFact] = []
+    for statement, depth in _statements(tree.body):
+        if isinstance(statement, ast.Import):
+            for alias in statement.names:
+                bound = alias.asname or alias.name.split(".")[0]
+                target = alias.name if alias.asname else bound
+                imports.append(ImportFact(alias.name, None, bound, lines.span(statement)))
+                if depth == 0 or bound not in table:
+                    table[bound] = target
+        elif isinstance(statement, ast.ImportFrom):
+            module = "." * statement.level + (statement.module or "")
+            for alias in statement.names:
+                if alias.name == "*":
+                    imports.append(ImportFact(module, "*", "", lines.span(statement)))
+                    stars.append(module)
+                    continue
+                bound = alias.asname or alias.name
+                imports.append(ImportFact(module, alias.name, bound, lines.span(statement)))
+                joined = (
+                    f"{module}.{alias.name}" if not module.endswith(".") else module + alias.name
+                )
+                if depth == 0 or bound not in table:
+                    table[bound] = joined
+        elif (
+            isinstance(statement, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+            and depth == 0
+        ):
+            table.setdefault(statement.name, f"@{statement.name}")
+    # ``Layer = tf.keras.layers.Layer`` (also inside try/except): an alias of the name it copies.
+    for statement, depth in _statements(tree.body):
+        if depth != 0 or not isinstance(statement, ast.Assign) or len(statement.targets) != 1:
+            continue
+        copy = statement.targets[0]
+        if not isinstance(copy, ast.Name) or table.get(copy.id, "").startswith("@"):
+            continue
+        dotted = _dotted(statement.value)
+        if dotted is None:
+            continue
+        head, _, rest = dotted.partition(".")
+        if head in table and head != copy.id:
+            table[copy.id] = table[head] + (f".{rest}" if rest else "")
+    return table, stars, imports
+
+
+def _statements(body: list[ast.stmt], depth: int = 0) -> Iterator[tuple[ast.stmt, int]]:
+    """Every statement with its function depth (0: runs at import, also inside if/try/with)."""
+    for statement in body:
+        yield statement, depth
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield from _statements(statement.body, depth + 1)
+            continue
+        for name in ("body", "orelse", "finalbody"):
+            yield from _statements(getattr(statement, name, []), depth)
+        for handler in getattr(statement, "handlers", []):
+            yield from _statements(handler.body, depth)
+        for case in getattr(statement, "cases", []):
+            yield from _statements(case.body, depth)
+
+
+def _dotted(node: ast.AST) -> str | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def _import_line(tree: ast.Module) -> int:
+    line = 1
+    body = tree.body
+    first = body[0] if body else None
+    if (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+    ):
+        line = (first.end_lineno or first.lineno) + 1
+    for statement in body:
+        if isinstance(statement, (ast.Import, ast.ImportFrom)):
+            line = (statement.end_lineno or statement.lineno) + 1
+    return line
+
+
+def _all_names(tree: ast.Module) -> tuple[str, ...] | None:
+    for statement in tree.body:
+        if (
+            isinstance(statement, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "__all__" for t in statement.targets)
+            and isinstance(statement.value, (ast.List, ast.Tuple))
+        ):
+            return tuple(
+                e.value
+                for e in statement.value.elts
+                if isinstance(e, ast.Constant) and isinstance(e.value, str)
+            )
+    return None
+
+
+# -- scopes ----------------------------------------------------------------------------------
+
+
+def _bound_in(body: Iterable[ast.AST]) -> set[str]:
+    """Names a function body binds (its locals), not looking into nested scopes."""
+    bound: set[str] = set()
+    pending = list(body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+            pending.extend(node.decorator_list)
+            continue
+        if isinstance(
+            node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+        ):
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            bound.add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names if a.name != "*")
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+        pending.extend(ast.iter_child_nodes(node))
+    return bound
+
+
+@dataclass
+class _Frame:
+    """A function being visited."""
+
+    qualname: str
+    params: dict[str, Param]
+    bound: set[str]
+    assigned: dict[str, list[Assignment]] = field(default_factory=lambda: defaultdict(list))
+    returns: list[Value] = field(default_factory=list)
+    calls: set[str] = field(default_factory=set)
+    raises_not_implemented: bool = False
+    self_name: str | None = None  # the first parameter of a method
+    in_class: str | None = None
+
+
+def _is_interesting(func: Value, call: ast.Call) -> bool:
+    """Calls kept whole: every call a serialization rule can be about, and nothing else."""
+    if isinstance(func, Call):
+        return True  # register_keras_serializable(package=...)(Cls)
+    last = ""
+    if isinstance(func, Ref):
+        last = func.name.rpartition(".")[2].lstrip("?@")
+    elif isinstance(func, Attr):
+        last = func.attr
+    elif isinstance(func, (Local, Param)):
+        last = func.name
+    if last in names.FACT_CALL_NAMES:
+        return True
+    return any(k.arg in names.FACT_CALL_KEYWORDS for k in call.keywords)
+
+
+class _Visitor(ast.NodeVisitor):
+    def __init__(self, lines: Lines, table: dict[str, str]) -> None:
+        self.lines = lines
+        self.table = table
+        self.frames: list[_Frame] = []
+        self.class_stack: list[str] = []
+        self.scope_names: list[str] = []  # qualname parts of the enclosing defs
+        self.classes: list[ClassFact] = []
+        self.functions: dict[str, FunctionFact] = {}
+        self.calls: list[CallSite] = []
+        self.withs: list[WithFact] = []
+        self.with_stack: list[int] = []
+        self.stores: list[ItemStore] = []
+        self.module_calls: set[str] = set()
+        self.module_assigned: dict[str, list[Assignment]] = defaultdict(list)
+        self.module_bound: set[str] = set()
+        self.class_attributes: list[dict[str, list[Value]]] = []
+        # What the innermost body being visited is: a class body binds class attributes, which
+        # methods do not see, so its assignments go to a scope of their own.
+        self.class_bodies: list[dict[str, list[Assignment]] | None] = []
+        self.scope_data: dict[str, tuple[dict[str, list[Assignment]], tuple[str, ...]]] = {
+            "": (self.module_assigned, ())
+        }
+
+    # -- names and values ---------------------------------------------------------------------
+    def visit_Module(self, node: ast.Module) -> None:
+        self.module_bound = {
+            n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+        } - set(self.table)
+        self.generic_visit(node)
+
+    def resolve_name(self, name: str) -> Value:
+        for frame in reversed(self.frames):
+            if name in frame.params:
+                return frame.params[name]
+            if name in frame.bound:
+                return Local(name, frame.qualname)
+        if name in self.table:
+            return Ref(self.table[name])
+        if name in self.module_bound:
+            return Local(name, "")
+        return Ref(f"?{name}")
+
+    def value(self, node: ast.AST | None, depth: int = 0) -> Value:
+        if node is None:
+            return Const(None)
+        if depth > _MAX_DEPTH:
+            return Opaque("deep", self.lines.span(node))
+        d = depth + 1
+        if isinstance(node, ast.Name):
+            return self.resolve_name(node.id)
+        if isinstance(node, ast.Attribute):
+            base = self.value(node.value, d)
+            if isinstance(base, Ref):
+                return Ref(f"{base.name}.{node.attr}")
+            return Attr(base, node.attr)
+        if isinstance(node, ast.Call):
+            return Call(
+                func=self.value(node.func, d),
+                args=tuple(self.value(a, d) for a in node.args),
+                keywords=tuple(Keyword(k.arg, self.value(k.value, d)) for k in node.keywords),
+                span=self.lines.span(node),
+            )
+        if isinstance(node, ast.Constant):
+            value = node.value
+            if value is None or isinstance(value, (str, int, float, bool)):
+                return Const(value)
+            return Opaque(type(value).__name__)
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            kind = {ast.List: "list", ast.Tuple: "tuple", ast.Set: "set"}[type(node)]
+            return Seq(kind, self._items(node.elts, d))
+        if isinstance(node, ast.Dict):
+            pairs = list(zip(node.keys, node.values, strict=True))
+            if len(pairs) > _MAX_ITEMS:
+                pairs = [p for p in pairs if not isinstance(p[1], ast.Constant)][:_MAX_ITEMS]
+            return DictLit(
+                tuple(self.value(k, d) if k is not None else None for k, _ in pairs),
+                tuple(self.value(v, d) for _, v in pairs),
+            )
+        if isinstance(node, ast.JoinedStr):
+            return FString(tuple(self._fstring_part(p, d) for p in node.values))
+        if isinstance(node, ast.Starred):
+            return Starred(self.value(node.value, d))
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+            return BinOp(
+                _BINOPS[type(node.op)], self.value(node.left, d), self.value(node.right, d)
+            )
+        if isinstance(node, ast.IfExp):
+            return IfExp(self.value(node.body, d), self.value(node.orelse, d))
+        if isinstance(node, (ast.NamedExpr, ast.Await)):
+            return self.value(node.value, d)
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
+            # [Block() for _ in range(3)]: what each element is (its loop names stay unknown).
+            return Seq("comprehension", (self.value(node.elt, d),))
+        return Opaque(type(node).__name__.lower(), self.lines.span(node))
+
+    def _items(self, elements: list[ast.expr], depth: int) -> tuple[Value, ...]:
+        if len(elements) > _MAX_ITEMS:
+            elements = [e for e in elements if not isinstance(e, ast.Constant)][:_MAX_ITEMS]
+        return tuple(self.value(e, depth) for e in elements)
+
+    def _fstring_part(self, node: ast.expr, depth: int) -> Value:
+        if isinstance(node, ast.FormattedValue):
+            return self.value(node.value, depth)
+        return self.value(node, depth)
+
+    def _callee(self, value: Value) -> str | None:
+        """How a call graph names a callee: a reference, or ``:self.method``."""
+        if isinstance(value, Ref):
+            return value.name
+        frame = self.frames[-1] if self.frames else None
+        if (
+            isinstance(value, Attr)
+            and isinstance(value.value, Param)
+            and frame is not None
+            and value.value.name == frame.self_name
+        ):
+            return f":self.{value.attr}"
+        return None
+
+    # -- definitions --------------------------------------------------------------------------
+    def _qualname(self, name: str) -> str:
+        return ".".join([*self.scope_names, name])
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        qualname = self._qualname(node.name)
+        bases = tuple(
+            self.value(b.value if isinstance(b, ast.Subscript) else b) for b in node.bases
+        )
+        decorators = tuple(self.value(d) for d in node.decorator_list)
+        for decorator in node.decorator_list:
+            self._note_calls_in(decorator)
+        self.class_stack.append(qualname)
+        self.scope_names.append(node.name)
+        self.class_attributes.append(defaultdict(list))
+        body_assigned: dict[str, list[Assignment]] = defaultdict(list)
+        self.class_bodies.append(body_assigned)
+        for base in node.bases:
+            self.visit(base)
+        for statement in node.body:
+            self.visit(statement)
+        self.class_bodies.pop()
+        self.scope_data[qualname] = (body_assigned, ())
+        attributes = self.class_attributes.pop()
+        self.scope_names.pop()
+        self.class_stack.pop()
+        methods = {
+            item.name: item
+            for item in node.body
+            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
+        }
+        init = self.functions.get(f"{qualname}.__init__") if "__init__" in methods else None
+        get_config = methods.get("get_config")
+        first = min([d.lineno for d in node.decorator_list] + [node.lineno])
+        abstract = (
+            any(
+                (f := self.functions.get(f"{qualname}.{m}")) is not None
+                and f.raises_not_implemented
+                for m in methods
+            )
+            or any(
+                _dotted(d) in ("abstractmethod", "abc.abstractmethod")
+                for m in methods.values()
+                for d in m.decorator_list
+            )
+            or any((_dotted(b) or "").rpartition(".")[2] in ("ABC", "ABCMeta") for b in node.bases)
+        )
+        self.classes.append(
+            ClassFact(
+                qualname=qualname,
+                name=node.name,
+                span=self.lines.span(node),
+                name_span=self.lines.name_span(node),
+                bases=bases,
+                decorators=decorators,
+                first_line=first,
+                indent=self.lines.indent(first),
+                methods=tuple(methods),
+                init=init,
+                get_config=self._get_config(get_config) if get_config else None,
+                has_from_config="from_config" in methods,
+                attributes=tuple((k, tuple(v)) for k, v in attributes.items()),
+                in_function=bool(self.frames),
+                abstract_hints=abstract,
+            )
+        )
+
+    def _get_config(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> GetConfigFact:
+        keys: list[str] = []
+        calls_super = serializes = False
+        for node in ast.walk(func):
+            if isinstance(node, ast.Dict):
+                keys.extend(
+                    k.value
+                    for k in node.keys
+                    if isinstance(k, ast.Constant) and isinstance(k.value, str)
+                )
+            elif isinstance(node, ast.Call):
+                callee = node.func
+                if isinstance(callee, ast.Attribute) and callee.attr == "update":
+                    keys.extend(k.arg for k in node.keywords if k.arg)
+                if (
+                    isinstance(callee, ast.Attribute)
+                    and callee.attr == "get_config"
+                    and isinstance(callee.value, ast.Call)
+                    and _dotted(callee.value.func) == "super"
+                ):
+                    calls_super = True
+                last = (_dotted(callee) or "").rpartition(".")[2]
+                serializes |= last in ("serialize_keras_object", "serialize")
+            elif (
+                isinstance(node, ast.Subscript)
+                and isinstance(node.ctx, ast.Store)
+                and isinstance(node.slice, ast.Constant)
+                and isinstance(node.slice.value, str)
+            ):
+                keys.append(node.slice.value)
+        return GetConfigFact(
+            self.lines.name_span(func), tuple(dict.fromkeys(keys)), calls_super, serializes
+        )
+
+    def _parameters(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
+    ) -> list[Parameter]:
+        args = node.args
+        positional = [*args.posonlyargs, *args.args]
+        defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults))
+        defaults += list(args.defaults)
+        result = [
+            Parameter(
+                a.arg, "positional", self.value(d) if d is not None else None, self._annotation(a)
+            )
+            for a, d in zip(positional, defaults, strict=True)
+        ]
+        if args.vararg:
+            result.append(Parameter(args.vararg.arg, "var_positional", None, None))
+        result.extend(
+            Parameter(
+                a.arg, "keyword_only", self.value(d) if d is not None else None, self._annotation(a)
+            )
+            for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
+        )
+        if args.kwarg:
+            result.append(Parameter(args.kwarg.arg, "var_keyword", None, None))
+        return result
+
+    def _annotation(self, arg: ast.arg) -> Ref | None:
+        annotation = arg.annotation
+        if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+            try:
+                annotation = ast.parse(annotation.value, mode="eval").body
+            except SyntaxError:
+                return None
+        if annotation is None:
+            return None
+        value = self.value(annotation)
+        return value if isinstance(value, Ref) else None
+
+    def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        qualname = self._qualname(node.name)
+        for decorator in node.decorator_list:
+            self._note_calls_in(decorator)
+        decorators = tuple(self.value(d) for d in node.decorator_list)
+        parameters = self._parameters(node)  # defaults are evaluated in the enclosing scope
+        in_class = self.class_stack[-1] if self.class_stack and self._directly_in_class() else None
+        frame = _Frame(
+            qualname=qualname,
+            params={p.name: Param(p.name, qualname, p.annotation, p.default) for p in parameters},
+            bound=_bound_in(node.body) - {p.name for p in parameters},
+            self_name=parameters[0].name if in_class and parameters else None,
+            in_class=in_class,
+        )
+        self.frames.append(frame)
+        self.scope_names.append(node.name)
+        self.class_bodies.append(None)
+        saved_withs = self.with_stack
+        self.with_stack = []
+        for statement in node.body:
+            self.visit(statement)
+        self.with_stack = saved_withs
+        self.class_bodies.pop()
+        self.scope_names.pop()
+        self.frames.pop()
+        self.scope_data[qualname] = (frame.assigned, tuple(p.name for p in parameters))
+        self.functions.setdefault(
+            qualname,
+            FunctionFact(
+                qualname=qualname,
+                name=node.name,
+                span=self.lines.name_span(node),
+                params=tuple(parameters),
+                decorators=decorators,
+                returns=tuple(frame.returns),
+                calls=frozenset(frame.calls),
+                raises_not_implemented=frame.raises_not_implemented,
+                in_class=in_class,
+            ),
+        )
+
+    visit_FunctionDef = _visit_function
+    visit_AsyncFunctionDef = _visit_function
+
+    def _directly_in_class(self) -> bool:
+        """Is the def being visited a method (its parent scope is the innermost class)?"""
+        return bool(self.class_stack) and self.scope_names[-1:] == [
+            self.class_stack[-1].rpartition(".")[2]
+        ]
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        # A lambda's body is a scope of its own; its parameters hide outer names.
+        frame = _Frame(
+            qualname=self.frames[-1].qualname if self.frames else "",
+            params={a.arg: Param(a.arg, "<lambda>") for a in node.args.args},
+            bound=set(),
+        )
+        self.frames.append(frame)
+        self.generic_visit(node)
+        self.frames.pop()
+        if self.frames:
+            self.frames[-1].calls |= frame.calls
+        else:
+            self.module_calls |= frame.calls
+
+    # -- statements ---------------------------------------------------------------------------
+    def _assigned(self) -> dict[str, list[Assignment]]:
+        if self.class_bodies and self.class_bodies[-1] is not None:
+            return self.class_bodies[-1]
+        return self.frames[-1].assigned if self.frames else self.module_assigned
+
+    def _assign(self, target: ast.expr, value: Value) -> None:
+        assigned = self._assigned()
+        if isinstance(target, ast.Name):
+            assigned[target.id].append(Assignment(target.lineno, value))
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            items = value.items if isinstance(value, Seq) else None
+            for index, element in enumerate(target.elts):
+                if items is not None and len(items) == len(target.elts):
+                    self._assign(element, items[index])
+                else:
+                    self._assign(element, Opaque("unpacked"))
+        elif isinstance(target, ast.Starred):
+            self._assign(target.value, Opaque("unpacked"))
+        elif isinstance(target, ast.Attribute) and self.class_attributes and self.frames:
+            frame = self.frames[-1]
+            if isinstance(target.value, ast.Name) and target.value.id == frame.self_name:
+                self.class_attributes[-1][target.attr].append(value)
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        value = self.value(node.value)
+        for target in node.targets:
+            self._assign(target, value)
+            if isinstance(target, ast.Subscript):
+                self.stores.append(
+                    ItemStore(
+                        target=self.value(target.value),
+                        key=self.value(target.slice),
+                        value=value,
+                        scope=self.frames[-1].qualname if self.frames else "",
+                        span=self.lines.span(node),
+                    )
+                )
+        self.generic_visit(node)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            self._assign(node.target, self.value(node.value))
+        elif isinstance(node.target, ast.Name):
+            annotation = self.value(node.annotation)
+            scope = self.frames[-1].qualname if self.frames else ""
+            self._assign(
+                node.target,
+                Param(node.target.id, scope, annotation if isinstance(annotation, Ref) else None),
+            )
+        self.generic_visit(node)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        op = _BINOPS.get(type(node.op))
+        if isinstance(node.target, ast.Name) and op is not None:
+            self._assign(node.target, BinOp(op, self.value(node.target), self.value(node.value)))
+        self.generic_visit(node)
+
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self._assign(node.target, self.value(node.value))
+        self.generic_visit(node)
+
+    def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
+        self._assign(node.target, Opaque("loop"))
+        self.generic_visit(node)
+
+    visit_AsyncFor = visit_For
+
+    def visit_Return(self, node: ast.Return) -> None:
+        if self.frames and node.value is not None:
+            self.frames[-1].returns.append(self.value(node.value))
+        self.generic_visit(node)
+
+    def visit_Raise(self, node: ast.Raise) -> None:
+        exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+        if self.frames and exc is not None and _dotted(exc) == "NotImplementedError":
+            self.frames[-1].raises_not_implemented = True
+        self.generic_visit(node)
+
+    def visit_With(self, node: ast.With | ast.AsyncWith) -> None:
+        items = tuple(self.value(item.context_expr) for item in node.items)
+        for item, value in zip(node.items, items, strict=True):
+            if item.optional_vars is not None:
+                self._assign(item.optional_vars, value)
+        pushed = any(isinstance(v, Call) for v in items)
+        if pushed:
+            self.withs.append(WithFact(items, self.lines.span(node)))
+            self.with_stack.append(len(self.withs) - 1)
+        self.generic_visit(node)
+        if pushed:
+            self.with_stack.pop()
+
+    visit_AsyncWith = visit_With
+
+    def visit_Call(self, node: ast.Call) -> None:
+        func = self.value(node.func)
+        callee = self._callee(func)
+        if callee is not None:
+            if self.frames:
+                self.frames[-1].calls.add(callee)
+            else:
+                self.module_calls.add(callee)
+        if _is_interesting(func, node) or self._passes_own_class(node):
+            call = self.value(node)
+            assert isinstance(call, Call)
+            self.calls.append(
+                CallSite(
+                    call=call,
+                    func_span=self.lines.span(node.func),
+                    scope=self.frames[-1].qualname if self.frames else "",
+                    in_class=self.class_stack[-1] if self.class_stack else None,
+                    withs=tuple(self.with_stack),
+                )
+            )
+        self.generic_visit(node)
+
+    def _passes_own_class(self, node: ast.Call) -> bool:
+        """``helper(MyLayer)`` at module level: a registration if the helper registers."""
+        if self.frames or not node.args:
+            return False
+        first = node.args[0]
+        return isinstance(first, ast.Name) and self.table.get(first.id, "").startswith("@")
+
+    def _note_calls_in(self, node: ast.expr) -> None:
+        """Decorators are evaluated in the enclosing scope; their calls belong to it."""
+        for inner in ast.walk(node):
+            if isinstance(inner, ast.Call):
+                callee = self._callee(self.value(inner.func))
+                if callee is not None:
+                    (self.frames[-1].calls if self.frames else self.module_calls).add(callee)

@@ -1,0 +1,49 @@
+"""Positions: ``ast`` counts columns in UTF-8 bytes, findings count characters."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from serialint.facts.model import Span
+
+# Python ends lines at \n, \r\n and \r only (str.splitlines would also split at form feeds).
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+class Lines:
+    def __init__(self, text: str) -> None:
+        self.lines = LINE_BREAK.split(text)
+
+    def text(self, line: int) -> str:
+        return self.lines[line - 1] if 1 <= line <= len(self.lines) else ""
+
+    def column(self, line: int, byte_offset: int) -> int:
+        """The 1-based character column of a byte offset into ``line``."""
+        text = self.text(line)
+        if text.isascii():
+            return byte_offset + 1
+        return len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore")) + 1
+
+    def span(self, node: ast.AST) -> Span:
+        line = getattr(node, "lineno", 1)
+        end_line = getattr(node, "end_lineno", None) or line
+        column = self.column(line, getattr(node, "col_offset", 0))
+        end_offset = getattr(node, "end_col_offset", None)
+        end_column = self.column(end_line, end_offset) if end_offset is not None else column
+        return Span(line, column, end_line, end_column)
+
+    def name_span(self, node: ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) -> Span:
+        """Where the defined name itself stands (``class Name``), for reporting and fixes."""
+        keyword = "class" if isinstance(node, ast.ClassDef) else "def"
+        line = node.lineno
+        text = self.text(line)
+        start = self.column(line, node.col_offset) - 1
+        match = re.compile(rf"(?:async\s+)?{keyword}\s+({re.escape(node.name)})").match(text, start)
+        if match is None:  # the name is on a continuation line: report the statement
+            return Span(line, start + 1, line, start + 1 + len(keyword))
+        return Span(line, match.start(1) + 1, line, match.end(1) + 1)
+
+    def indent(self, line: int) -> str:
+        text = self.text(line)
+        return text[: len(text) - len(text.lstrip(" \t"))]

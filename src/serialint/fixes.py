@@ -1,0 +1,184 @@
+"""Fixes: edits applied to a file's text, checked by parsing again, written atomically.
+
+Edits are 1-based (row, column) positions counted in characters, as findings report them.  A
+fix whose edits overlap an earlier fix's is left for the next round (as ruff does); identical
+edits of several fixes (the same import added twice) are made once.  The fixed text must parse,
+with ``ast`` and losslessly with libcst, or the fixes that break it are dropped and reported.
+"""
+
+from __future__ import annotations
+
+import ast
+import codecs
+import contextlib
+import difflib
+import os
+import re
+import stat
+import tempfile
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+import libcst as cst
+
+from serialint.findings import Edit, Finding, Position
+from serialint.source import SourceFile
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+class FixMode(str, Enum):
+    NONE = "none"
+    SAFE = "safe"  # --fix
+    UNSAFE = "unsafe"  # --fix --unsafe-fixes
+
+    def allows(self, applicability: str) -> bool:
+        if self is FixMode.NONE:
+            return False
+        return applicability == "safe" or (self is FixMode.UNSAFE and applicability == "unsafe")
+
+
+@dataclass
+class FixedText:
+    text: str
+    applied: list[Finding] = field(default_factory=list)
+    rejected: list[tuple[Finding, str]] = field(default_factory=list)  # (finding, why)
+
+
+def newline_of(text: str) -> str:
+    match = _LINE_BREAK.search(text)
+    return match.group(0) if match else "\n"
+
+
+def _offsets(text: str) -> list[int]:
+    """Offset of the start of each line (index 0 is line 1)."""
+    starts = [0]
+    for match in _LINE_BREAK.finditer(text):
+        starts.append(match.end())
+    return starts
+
+
+def _offset(starts: list[int], text: str, position: Position) -> int:
+    if position.row > len(starts):
+        return len(text)
+    start = starts[position.row - 1]
+    end = starts[position.row] if position.row < len(starts) else len(text)
+    return min(start + position.column - 1, end)
+
+
+def apply_edits(text: str, edits: Sequence[Edit]) -> str:
+    """Apply non-overlapping edits (in any order); inserted line breaks follow the file's."""
+    newline = newline_of(text)
+    starts = _offsets(text)
+    spans = sorted(
+        ((_offset(starts, text, e.start), _offset(starts, text, e.end), e.content) for e in edits),
+        reverse=True,
+    )
+    for start, end, content in spans:
+        content = content.replace("\n", newline)
+        if start == len(text) and text and not text.endswith(("\n", "\r")) and content:
+            content = newline + content  # inserting past the last line of a file without one
+        text = text[:start] + content + text[end:]
+    return text
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return (a[0] < b[1] and b[0] < a[1]) or (a[0] == a[1] == b[0] == b[1])
+
+
+def fix_text(source: SourceFile, findings: Iterable[Finding], mode: FixMode) -> FixedText:
+    """The text with every allowed, non-conflicting fix of ``findings`` applied."""
+    text = source.text
+    starts = _offsets(text)
+    chosen: list[Finding] = []
+    taken: list[tuple[int, int, str]] = []
+    for finding in sorted(findings, key=lambda f: f.sort_key):
+        fix = finding.fix
+        if fix is None or not mode.allows(fix.applicability):
+            continue
+        spans = [
+            (_offset(starts, text, e.start), _offset(starts, text, e.end), e.content)
+            for e in fix.edits
+        ]
+        conflict = any(
+            _overlaps((s, e), (ts, te)) and (s, e, c) != (ts, te, tc)
+            for s, e, c in spans
+            for ts, te, tc in taken
+        )
+        if conflict:
+            continue  # applied in the next round, once the text has moved on
+        chosen.append(finding)
+        taken.extend(spans)
+    rejected: list[tuple[Finding, str]] = []
+    while chosen:
+        candidate = apply_edits(text, _edits_of(chosen))
+        problem = parse_problem(candidate)
+        if problem is None:
+            return FixedText(candidate, chosen, rejected)
+        # Drop the fixes that break the file on their own; if only their combination does,
+        # drop them all (nothing is ever written that does not parse).
+        alone = {id(f): parse_problem(apply_edits(text, _edits_of([f]))) for f in chosen}
+        culprits = [f for f in chosen if alone[id(f)] is not None] or chosen
+        rejected += [(f, alone[id(f)] or problem) for f in culprits]
+        chosen = [f for f in chosen if f not in culprits]
+    return FixedText(text, [], rejected)
+
+
+def _edits_of(findings: list[Finding]) -> list[Edit]:
+    """Every edit once: two fixes that add the same import add it once."""
+    return list(dict.fromkeys(e for f in findings if f.fix is not None for e in f.fix.edits))
+
+
+def parse_problem(text: str) -> str | None:
+    """Why ``text`` is not valid Python (None when it is)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(text)
+        if cst.parse_module(text).code != text:
+            return "libcst does not round-trip the fixed text"
+    except (SyntaxError, ValueError, cst.ParserSyntaxError, RecursionError) as error:
+        return f"the fixed file would not parse ({type(error).__name__}: {error})"
+    return None
+
+
+def encoded(source: SourceFile, text: str) -> bytes:
+    data = text.encode(source.encoding)
+    if source.bom:
+        data = codecs.BOM_UTF8 + data
+    return data
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write through a temporary file in the same directory, then rename over the original:
+    a crash or a full disk leaves the old file intact.  Keeps the file's permission bits."""
+    target = path.resolve()
+    mode = stat.S_IMODE(target.stat().st_mode)
+    handle, temporary = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".serialint"
+    )
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def unified_diff(path: Path, before: str, after: str, display: str) -> str:
+    lines = difflib.unified_diff(
+        before.splitlines(keepends=True),
+        after.splitlines(keepends=True),
+        fromfile=f"a/{display}",
+        tofile=f"b/{display}",
+    )
+    out = "".join(line if line.endswith(("\n", "\r")) else line + "\n" for line in lines)
+    return out

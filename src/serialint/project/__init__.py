@@ -1,0 +1,490 @@
+"""The project join: every module's facts together, and the questions several rules ask.
+
+Answers depend only on the facts, never on the order questions are asked in: caches hold
+complete answers only (see each cycle guard).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from serialint import names
+from serialint.facts.model import ModuleFacts
+from serialint.packaging import Packaging, is_test_module_name
+from serialint.paths import relative_parts
+from serialint.project.classes import Classes, KerasKind, ProjectClass
+from serialint.project.loads import Loads, LoadSite
+from serialint.project.modules import Module, Modules
+from serialint.project.registry import Registry
+from serialint.project.saves import Saves, SaveSite
+from serialint.project.values import Mapping, Values
+
+__all__ = [
+    "Helper",
+    "KerasKind",
+    "LoadSite",
+    "Module",
+    "Persistence",
+    "Project",
+    "ProjectClass",
+    "SaveSite",
+]
+
+
+@dataclass(frozen=True)
+class Persistence:
+    """How the models that can hold a class are persisted."""
+
+    whole: tuple[SaveSite, ...] = ()  # whole-model saves that can hold it (or cannot be traced)
+    state: tuple[SaveSite, ...] = ()  # weights / checkpoint / export saves traced to hold it
+    beside: tuple[SaveSite, ...] = ()  # whole saves next to its construction that do not hold it
+
+
+@dataclass(frozen=True)
+class Helper:
+    """A project function returning a readable custom-objects dict (``get_custom_objects()``)."""
+
+    qualified: str
+    module: Module
+    line: int
+    mapping: Mapping = field(compare=False)
+
+
+class Project:
+    def __init__(
+        self,
+        facts: Iterable[ModuleFacts],
+        root: Path,
+        keras_version: int = 3,
+        packaging: Packaging | None = None,
+    ) -> None:
+        self.root = root
+        self.keras_version = keras_version
+        self.packaging = packaging or Packaging()
+        self.modules = Modules(facts, root)
+        self.classes = Classes(self.modules)
+        self.values = Values(self.modules, self.classes)
+        self.registry = Registry(self.modules, self.classes, self.values)
+        self.loads = Loads(self.modules, self.values)
+        self.saves = Saves(self.modules, self.values)
+        # Callee -> the classes (or '' for module level and plain functions) it is called from.
+        self._callers: dict[str, set[str]] = defaultdict(set)
+        # Callee -> the (module, scope) pairs whose own code calls it.
+        self._call_scopes: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        for module in self.modules:
+            for callee in self.values.module_callees(module):
+                self._callers[callee].add("")
+                self._call_scopes[callee].add((module.name, ""))
+            for function in module.facts.functions.values():
+                context = self._context_class(module, function.qualname)
+                for callee in function.calls:
+                    if callee.startswith(":"):
+                        continue
+                    qualified = self.modules.qualify(module, callee)
+                    if qualified is not None:
+                        self._callers[qualified].add(context)
+                        self._call_scopes[qualified].add((module.name, function.qualname))
+        self._closures: dict[str, set[str]] = {}
+        self._relevance: dict[str, set[str]] = {}
+        self._persisted: dict[str, bool] = {}
+
+    @staticmethod
+    def _context_class(module: Module, function: str) -> str:
+        parts = function.split(".")
+        for end in range(len(parts) - 1, 0, -1):
+            prefix = ".".join(parts[:end])
+            if prefix in module.facts.class_index:
+                return f"{module.name}.{prefix}"
+        return ""
+
+    # -- classes ----------------------------------------------------------------------------------
+    def keras_classes(self, module: Module) -> list[tuple[ProjectClass, KerasKind]]:
+        found = []
+        for fact in module.facts.classes:
+            cls = self.classes.all.get(f"{module.name}.{fact.qualname}")
+            if cls is None or cls.fact is not fact:
+                continue
+            kind = self.classes.keras_kind(cls)
+            if kind is not None:
+                found.append((cls, kind))
+        return found
+
+    def judged_major(self, kind: KerasKind) -> int:
+        """Which Keras semantics apply: tf_keras and TF's frozen copy are always Keras 2."""
+        return 2 if kind.base.flavor in ("keras2", "tf-legacy") else self.keras_version
+
+    def found_by_module_import(self, cls: ProjectClass, kind: KerasKind) -> bool:
+        """Keras 3 imports the recorded module itself, but only for its own packages."""
+        top = cls.module.name.split(".")[0]
+        return self.judged_major(kind) == 3 and top in names.KERAS_SELF_IMPORTING_PACKAGES
+
+    def is_library(self, module: Module) -> bool:
+        """Part of a distributable package: its users save and load what it defines."""
+        return self.packaging.distributes(module.name, "." in module.name or module.is_package)
+
+    def is_test_code(self, module: Module) -> bool:
+        """A test module: under a tests/ (test/, testing/) directory, or named test_*.py,
+        *_test.py or conftest.py."""
+        parts = relative_parts(module.path, self.root) or module.path.parts
+        dotted = ".".join([*parts[:-1], module.path.stem])
+        return is_test_module_name(dotted) or is_test_module_name(module.name)
+
+    def is_public(self, cls: ProjectClass) -> bool:
+        """Importable by a library's users: not private by name, or re-exported publicly."""
+        if cls.name.startswith("_") or cls.fact.in_function:
+            return False
+        if not any(part.startswith("_") for part in cls.module.name.split(".")):
+            return True
+        return cls.qualname in self._public_reexports
+
+    @cached_property
+    def _public_reexports(self) -> set[str]:
+        found = set()
+        for module in self.modules:
+            if not module.is_package or any(p.startswith("_") for p in module.name.split(".")):
+                continue
+            for local, reference in module.facts.names.items():
+                if local.startswith("_"):
+                    continue
+                qualified = self.modules.qualify(module, reference)
+                if qualified is not None:
+                    found.add(qualified)
+        return found
+
+    @cached_property
+    def _instantiated(self) -> set[str]:
+        return set(self._callers)
+
+    def is_concrete(self, cls: ProjectClass) -> bool:
+        """Instantiated somewhere, or not subclassed.  A library's class that is only subclassed
+        counts as abstract only with evidence, since its users may instantiate it: a private or
+        Base/Abstract/Mixin name, abstract methods, or a package API that does not export it."""
+        if cls.qualname in self._instantiated or not self.classes.subclasses.get(cls.qualname):
+            return True
+        if not self.is_library(cls.module):
+            return False
+        name = cls.name
+        abstract_name = (
+            name.startswith("_") or "Base" in name or "Abstract" in name or name.endswith("Mixin")
+        )
+        return not (abstract_name or cls.fact.abstract_hints or not self.is_advertised(cls))
+
+    def is_advertised(self, cls: ProjectClass) -> bool:
+        """Part of a library's documented surface: re-exported by a public package, or defined
+        in a public module of a package whose ``__init__`` re-exports no classes (its users
+        import from the modules themselves)."""
+        if not self.is_public(cls):
+            return False
+        if cls.qualname in self._public_reexports:
+            return True
+        module = cls.module
+        package = module.name if module.is_package else module.name.rpartition(".")[0]
+        return package not in self._reexporting_packages
+
+    @cached_property
+    def _reexporting_packages(self) -> set[str]:
+        """Packages whose ``__init__`` imports project classes to offer them."""
+        found = set()
+        for module in self.modules:
+            if not module.is_package:
+                continue
+            for reference in module.facts.names.values():
+                if reference.startswith("@"):
+                    continue
+                qualified = self.modules.qualify(module, reference)
+                if qualified is not None and qualified in self.classes.all:
+                    found.add(module.name)
+                    break
+        return found
+
+    def is_internal(self, cls: ProjectClass) -> bool:
+        """Created only inside other Keras classes, which rebuild it from their own config, so
+        Keras stores it inside the parent's state, never by its own class name (keras-tcn's
+        ResidualBlock inside TCN).  Not when a parent serializes it in ``get_config`` or wires
+        it into a functional model, and not for a library's public class (users use it)."""
+        contexts = self._callers.get(cls.qualname, set())
+        if not contexts:
+            return False
+        for context in contexts:
+            parent = self.classes.all.get(context) if context else None
+            if parent is None or parent.qualname == cls.qualname:
+                return False
+            if self.classes.keras_kind(parent) is None or self._wires_functional(parent):
+                return False
+            config = parent.fact.get_config
+            if config is not None and config.serializes:
+                return False
+        return not (self.is_library(cls.module) and self.is_public(cls))
+
+    def _wires_functional(self, cls: ProjectClass) -> bool:
+        """A method builds ``keras.Model(inputs, outputs)``: its sublayers escape into a graph
+        that is saved by class name (LPR_v2's ``TinyLPR.build()``)."""
+        for method in cls.fact.methods:
+            function = cls.module.facts.functions.get(f"{cls.fact.qualname}.{method}")
+            if function is None:
+                continue
+            for returned in function.returns:
+                if self.values.keras_value_kind(cls.module, returned, 10**9) == "model":
+                    return True
+        return False
+
+    def is_registered(self, cls: ProjectClass) -> bool:
+        return self.registry.is_registered(cls)
+
+    @cached_property
+    def unfindable(self) -> list[tuple[ProjectClass, KerasKind]]:
+        """Concrete Keras classes a load cannot find by name: unregistered, not found through
+        their module, not rebuilt by a parent.  In a stable order."""
+        found = []
+        for cls in self.classes.all.values():
+            kind = self.classes.keras_kind(cls)
+            if (
+                kind is not None
+                and self.is_concrete(cls)
+                and not self.is_registered(cls)
+                and not self.found_by_module_import(cls, kind)
+                and not self.is_internal(cls)
+            ):
+                found.append((cls, kind))
+        return sorted(found, key=lambda item: (str(item[0].module.path), item[0].line))
+
+    @cached_property
+    def _unfindable_names(self) -> set[str]:
+        return {cls.qualname for cls, _ in self.unfindable}
+
+    def is_unfindable(self, cls: ProjectClass) -> bool:
+        return cls.qualname in self._unfindable_names
+
+    def persisted_by_class_name(self, cls: ProjectClass) -> bool:
+        """Can a model holding the class be saved whole, so that a load meets it by name?
+
+        False only on positive evidence, and never for a library's class (its users save):
+        a test's class that no test program saves whole; a class whose models are only saved
+        as weights, checkpoints or exports; a training wrapper (a VAE, a GAN) that no save can
+        hold while the functional parts built beside it are saved.
+        """
+        if cls.qualname not in self._persisted:
+            self._persisted[cls.qualname] = self._judge_persisted(cls)
+        return self._persisted[cls.qualname]
+
+    def _judge_persisted(self, cls: ProjectClass) -> bool:
+        if self.is_library(cls.module):
+            return True
+        persistence = self.persistence(cls)
+        if persistence.whole:
+            return True
+        if self.is_test_code(cls.module) or persistence.state:
+            return False
+        kind = self.classes.keras_kind(cls)
+        return not (kind is not None and kind.kind == "model" and persistence.beside)
+
+    @cached_property
+    def stored_by_name(self) -> list[tuple[ProjectClass, KerasKind]]:
+        """The unfindable classes that a load can meet (see persisted_by_class_name)."""
+        return [item for item in self.unfindable if self.persisted_by_class_name(item[0])]
+
+    # -- imports --------------------------------------------------------------------------------
+    def import_closure(self, module: Module) -> set[str]:
+        """Project modules ``module`` imports, directly or through other project modules.
+
+        A name imported through a package's re-exports (``from pkg import Net`` where
+        ``pkg/__init__.py`` does ``from .models import *``) brings in the module defining it,
+        not everything the package re-exports.  ``from loss import *`` of a plain module brings
+        that module in; a star import of a package (a backend dispatch such as
+        ``from .backend.jax import *``) does not bring in everything below it.
+        """
+        if module.name in self._closures:
+            return self._closures[module.name]
+        seen = {module.name}
+        pending = [module]
+        while pending:
+            current = pending.pop()
+            for reference in current.facts.names.values():
+                if reference.startswith("@"):
+                    continue
+                qualified = self.modules.absolute(current, reference)
+                if qualified is None:
+                    continue
+                target = self.modules.find(qualified, current.path)
+                if target is None:
+                    defined = self.classes.get(qualified)
+                    target = defined.module if defined is not None else None
+                if target is None:
+                    target = self.modules.find(qualified.rpartition(".")[0], current.path)
+                if target is not None and target.name not in seen:
+                    seen.add(target.name)
+                    pending.append(target)
+            for star in current.facts.star_imports:
+                source = self.modules.absolute(current, star)
+                target = self.modules.find(source, current.path) if source else None
+                if target is not None and not target.is_package and target.name not in seen:
+                    seen.add(target.name)
+                    pending.append(target)
+        self._closures[module.name] = seen
+        return seen
+
+    # -- loads ----------------------------------------------------------------------------------
+    def classes_relevant_to(
+        self, module: Module, *, bare_fallback: bool = True
+    ) -> list[tuple[ProjectClass, KerasKind]]:
+        """The classes (unfindable, stored by name) a model loaded in ``module`` can plausibly contain.
+
+        A program that has Keras classes of its own (defined or imported) loads models built from
+        those.  A loader with none (a bare serving script) may load anything the project trains:
+        it is linked to the classes under the same top-level directory, or, when that directory
+        has none (``tools/demo.py`` next to ``crnn/``), to every class of the project.
+        """
+        closure = self.import_closure(module)
+        own = [item for item in self.stored_by_name if item[0].module.name in closure]
+        has_keras_classes = any(
+            self.classes.keras_kind(c)
+            for c in self.classes.all.values()
+            if c.module.name in closure
+        )
+        if has_keras_classes or not bare_fallback:
+            return own
+        top = _top_directory(module.path, self.root)
+        nearby = [
+            item
+            for item in self.stored_by_name
+            if _top_directory(item[0].module.path, self.root) == top
+        ]
+        if nearby or any(
+            self.classes.keras_kind(c)
+            for c in self.classes.all.values()
+            if _top_directory(c.module.path, self.root) == top
+        ):
+            return nearby
+        return list(self.stored_by_name)
+
+    def relevant_to_load(self, load: LoadSite) -> set[str]:
+        """The classes (unfindable, stored by name) a model loaded at ``load`` can plausibly contain.
+
+        A readable, non-empty ``custom_objects`` says what the loaded model holds: its classes,
+        plus any unfindable class of the loading module itself (one forgotten beside them).
+        """
+        if load.passes_custom_objects and load.provided:
+            own = {
+                cls.qualname
+                for cls, _ in self.stored_by_name
+                if cls.module.name == load.module.name
+            }
+            relevant = set(load.provided) | own
+        elif load.provided is None:
+            # An unreadable custom_objects may hold anything its program imports, nothing more.
+            related = self.classes_relevant_to(load.module, bare_fallback=False)
+            relevant = {cls.qualname for cls, _ in related}
+        else:
+            relevant = self._relevant_names(load.module) - self.defined_after(load)
+        if load.compile_false:  # losses, metrics, optimizers live only in the compile config
+            relevant = {q for q in relevant if self._kind_name(q) not in names.COMPILE_ONLY_KINDS}
+        return relevant
+
+    def _kind_name(self, qualname: str) -> str | None:
+        cls = self.classes.all.get(qualname)
+        kind = self.classes.keras_kind(cls) if cls is not None else None
+        return kind.kind if kind is not None else None
+
+    def _relevant_names(self, module: Module) -> set[str]:
+        if module.name not in self._relevance:
+            related = self.classes_relevant_to(module)
+            self._relevance[module.name] = {cls.qualname for cls, _ in related}
+        return self._relevance[module.name]
+
+    def defined_after(self, load: LoadSite) -> set[str]:
+        """Classes of the loading module defined below a module-level load.
+
+        When such a load runs they do not exist yet, so the model it loads cannot hold them
+        (not even custom_objects could supply them): a tutorial that saves and reloads a plain
+        model before it introduces custom layers.
+        """
+        if not load.module_level:
+            return set()
+        return {
+            f"{load.module.name}.{c.qualname}"
+            for c in load.module.facts.classes
+            if not c.in_function and "." not in c.qualname and c.span.line > load.line
+        }
+
+    def loads_meeting(self, cls: ProjectClass) -> list[LoadSite]:
+        return [load for load in self.loads.sites if cls.qualname in self.relevant_to_load(load)]
+
+    # -- persistence ----------------------------------------------------------------------------
+    def persistence(self, cls: ProjectClass) -> Persistence:
+        whole = [s for s in self.saves.holding(cls.qualname) if s.whole]
+        state = [s for s in self.saves.holding(cls.qualname) if not s.whole]
+        untraced = self.saves.untraced(whole=True)
+        if self.is_test_code(cls.module):
+            # Tests are a closed world: only saves their own programs can reach count.
+            reach = self._reachable_from(self._users(cls))
+            untraced = [
+                s for s in untraced if s.module.name in reach or self._function_of(s) in reach
+            ]
+        whole += [s for s in untraced if s not in whole]
+        builders = self._call_scopes.get(cls.qualname, set())
+        beside = [
+            s
+            for s in self.saves.sites
+            if s.whole and (s.module.name, s.scope) in builders and s not in whole
+        ]
+        return Persistence(tuple(whole), tuple(state), tuple(beside))
+
+    def _users(self, cls: ProjectClass) -> set[str]:
+        return {m.name for m in self.modules if cls.module.name in self.import_closure(m)}
+
+    @staticmethod
+    def _function_of(save: SaveSite) -> str:
+        return f"{save.module.name}.{save.scope}" if save.scope else save.module.name
+
+    def _reachable_from(self, module_names: set[str]) -> set[str]:
+        """Modules and project functions the code of these modules can run."""
+        found = set(module_names)
+        pending: list[str] = []
+        for name in module_names:
+            module = self.modules.by_name[name]
+            pending.extend(self.values.module_callees(module))
+            pending.extend(f"{module.name}.{f}" for f in module.facts.functions)
+        while pending:
+            current = pending.pop()
+            if current in found:
+                continue
+            found.add(current)
+            function = self.modules.function_fact(current)
+            if function is not None:
+                pending.extend(self.values._callees(*function))
+        return found
+
+    # -- custom-objects helpers -----------------------------------------------------------------
+    @cached_property
+    def helpers(self) -> list[Helper]:
+        """Project functions that return a readable dict holding project Keras classes."""
+        found = []
+        for module in self.modules:
+            for function in module.facts.functions.values():
+                if not function.returns or (
+                    function.in_class is not None and function.name != "get_custom_objects"
+                ):
+                    continue
+                mapping = Mapping()
+                for returned in function.returns:
+                    mapping |= self.values.mapping(module, returned)
+                if mapping.opaque or not any(self.classes.get(v) for v in mapping.values):
+                    continue
+                found.append(
+                    Helper(
+                        f"{module.name}.{function.qualname}", module, function.span.line, mapping
+                    )
+                )
+        return found
+
+
+def _top_directory(path: Path, root: Path) -> str:
+    """The first directory below the root ('' for files directly in it)."""
+    parts = relative_parts(path, root)
+    if parts is None:
+        return str(path.parent)
+    return parts[0] if len(parts) > 1 else ""

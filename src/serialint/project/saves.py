@@ -1,0 +1,118 @@
+"""Save sites: every call that persists a model, whole (by class name) or as state only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from serialint import names
+from serialint.facts.model import Attr, CallSite, Const, Local, Param, Ref, Seq, Value
+from serialint.project.modules import Module, Modules
+from serialint.project.values import UNKNOWN, Contents, Values
+
+_KERAS_SUFFIXES = (".keras", ".h5", ".hdf5", ".tf")
+
+
+@dataclass(frozen=True)
+class SaveSite:
+    module: Module
+    site: CallSite
+    whole: bool  # a whole model, stored by class name; False: weights, checkpoints, exports
+    value: Value | None  # what is saved; None: cannot be told (a callback's model)
+
+    @property
+    def scope(self) -> str:
+        return self.site.scope
+
+
+def _receiver_name(value: Value) -> str:
+    if isinstance(value, (Local, Param)):
+        return value.name
+    if isinstance(value, Attr):
+        return value.attr
+    if isinstance(value, Ref):
+        return value.name.rpartition(".")[2]
+    return ""
+
+
+class Saves:
+    def __init__(self, modules: Modules, values: Values) -> None:
+        self.modules = modules
+        self.values = values
+        self.sites: list[SaveSite] = []
+        for module in modules:
+            fits: dict[str, list[Value]] = {}
+            for site in module.facts.calls:
+                func = site.call.func
+                if isinstance(func, Attr) and func.attr == "fit":
+                    fits.setdefault(site.scope, []).append(func.value)
+            for site in module.facts.calls:
+                found = self._save(module, site, fits.get(site.scope, []))
+                if found is not None:
+                    self.sites.append(found)
+        self._contents: dict[int, Contents] = {}
+
+    def _save(self, module: Module, site: CallSite, fitted: list[Value]) -> SaveSite | None:
+        call = site.call
+        func = call.func
+        callee = self.values.qualify(module, func)
+        if names.is_keras(callee, "saving.save_model"):
+            return SaveSite(module, site, True, call.argument(0, "model"))
+        if names.is_keras(callee, "callbacks.ModelCheckpoint"):
+            weights_only = call.keyword("save_weights_only")
+            whole = not (isinstance(weights_only, Const) and weights_only.value is True)
+            value: Value | None = Seq("list", tuple(fitted)) if fitted else None
+            return SaveSite(module, site, whole, value)
+        if callee in names.STATE_ONLY_SAVES:
+            if callee is not None and callee.endswith("saved_model.save"):
+                return SaveSite(module, site, False, call.argument(0, "obj"))
+            if callee is not None and callee.endswith(".Checkpoint"):
+                return SaveSite(
+                    module, site, False, Seq("list", tuple(k.value for k in call.keywords))
+                )
+            return SaveSite(module, site, False, None)
+        if not isinstance(func, Attr) or self._is_module(module, func.value):
+            return None
+        receiver = func.value
+        if func.attr in ("save_weights", "export"):
+            return SaveSite(module, site, False, receiver)
+        if func.attr in ("save", "to_json", "to_yaml") and self._model_like(module, site, receiver):
+            return SaveSite(module, site, True, receiver)
+        return None
+
+    def _is_module(self, module: Module, receiver: Value) -> bool:
+        """``np.save``, ``torch.save``, ``tf.saved_model.save``: a module's function, not a model."""
+        if not isinstance(receiver, Ref):
+            return False
+        qualified = self.values.qualify(module, receiver)
+        return qualified is None or self.values.global_values(qualified) is None
+
+    def _model_like(self, module: Module, site: CallSite, receiver: Value) -> bool:
+        call = site.call
+        if self.values.keras_value_kind(module, receiver, site.span.line) == "model":
+            return True
+        if "model" in _receiver_name(receiver).lower():
+            return True
+        if call.func.attr != "save":  # type: ignore[union-attr]
+            return False  # to_json of a DataFrame is not a model save
+        first = call.argument(0, "filepath")
+        return (
+            isinstance(first, Const)
+            and isinstance(first.value, str)
+            and first.value.endswith(_KERAS_SUFFIXES)
+        ) or call.keyword("save_format") is not None
+
+    def contents(self, save: SaveSite) -> Contents:
+        """The project classes the saved value can contain."""
+        key = id(save)
+        if key not in self._contents:
+            self._contents[key] = (
+                UNKNOWN if save.value is None else self.values.contents(save.module, save.value)
+            )
+        return self._contents[key]
+
+    def holding(self, qualname: str) -> list[SaveSite]:
+        """Saves whose value is traced to contain the class."""
+        return [s for s in self.sites if qualname in self.contents(s).classes]
+
+    def untraced(self, *, whole: bool) -> list[SaveSite]:
+        return [s for s in self.sites if s.whole == whole and self.contents(s).unknown]

@@ -1,0 +1,1 @@
+"""SER1xx: custom classes and get_config."""

@@ -1,0 +1,1 @@
+"""SER4xx: how models are loaded."""

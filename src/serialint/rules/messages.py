@@ -1,0 +1,42 @@
+"""Wording shared by several rules: how a load fails, which models hold a kind, where things are."""
+
+from __future__ import annotations
+
+from serialint.names import COMPILE_ONLY_KINDS
+from serialint.paths import relative_posix
+from serialint.project import Helper, LoadSite, Project, ProjectClass
+
+
+def load_failure(name: str, kind: str, major: int) -> str:
+    """How loading fails when Keras cannot find the class ``name`` (measured, see the catalogue)."""
+    if major == 3:
+        return f"fails with \"Could not locate class '{name}'\""
+    if kind == "layer":
+        return (
+            'fails (tf-keras: "The added layer must be an instance of class Layer. '
+            f"Received: layer={name} of type <class 'str'>\" in a Sequential model)"
+        )
+    return "fails: tf-keras cannot find it by name either"
+
+
+def what_holds(kind: str) -> str:
+    """Which saved models hold a class of this kind by name."""
+    if kind in COMPILE_ONLY_KINDS:
+        return "a model compiled with it"
+    return "a saved model that contains it"
+
+
+def where(project: Project, cls: ProjectClass) -> str:
+    return f"{relative_posix(cls.module.path, project.root)}:{cls.line}"
+
+
+def describe_class(project: Project, cls: ProjectClass) -> str:
+    return f"`{cls.name}` ({where(project, cls)})"
+
+
+def load_location(project: Project, load: LoadSite) -> str:
+    return f"{relative_posix(load.module.path, project.root)}:{load.line}"
+
+
+def helper_location(project: Project, helper: Helper) -> str:
+    return f"{relative_posix(helper.module.path, project.root)}:{helper.line}"

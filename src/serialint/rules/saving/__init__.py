@@ -1,0 +1,1 @@
+"""SER3xx: how models are saved."""
