@@ -7,6 +7,7 @@ load without custom_objects.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 from .conftest import codes_at, lint
@@ -452,3 +453,229 @@ def test_a_training_wrapper_that_is_never_saved(tmp_path: Path) -> None:
     # Saving the wrapper itself makes it a hazard again.
     files["train.py"] = files["train.py"].replace("decoder.save(", "cvae.save(")
     assert ("SER101", "train.py", 6) in codes_at(lint(tmp_path, files))
+
+
+# -- Issue 11 dogfooding (21 labelled projects): each false positive or miss, as a test ---------
+
+
+def test_a_star_import_provides_only_names_keras_really_exports(tmp_path: Path) -> None:
+    # bert4keras: `from bert4keras.layers import *` (which star-imports keras.layers) beside a
+    # plain `class Transformer(object)` made its model builders look like Keras layers.
+    files = {
+        "lib/__init__.py": "",
+        "lib/layers.py": "from keras.layers import *\n",
+        "lib/models.py": "from lib.layers import *\n"
+        "class Transformer(object): pass\nclass BERT(Transformer): pass\nBERT()\n"
+        "class Real(Dense): pass\nReal()\n",
+    }
+    assert [(c, n) for c, n, _ in codes_at(lint(tmp_path, files))] == [("SER101", "models.py")]
+    assert "`Real`" in lint(tmp_path, files)[0].message
+
+
+def test_a_callbacks_self_model_is_the_model_it_is_fitted_with(tmp_path: Path) -> None:
+    # bert4keras pretraining: a checkpoint callback saves `self.model`, the model it is given in
+    # fit(); a layer of another program is not in it.
+    files = {
+        "layers.py": "import keras\nclass Scale(keras.layers.Layer): pass\n",
+        "pretrain.py": """\
+            import keras
+            class Checkpoint(keras.callbacks.Callback):
+                def on_epoch_end(self, epoch, logs=None):
+                    self.model.save("pretrained.keras")
+            plain = keras.Sequential([keras.layers.Dense(1)])
+            plain.fit([], [], callbacks=[Checkpoint()])
+            """,
+        "train.py": """\
+            import keras
+            from layers import Scale
+            model = keras.Sequential([Scale()])
+            model.save_weights("w.weights.h5")
+            """,
+    }
+    assert lint(tmp_path, files) == []
+    # Fitted with the layer's model, the callback saves it whole.
+    files["train.py"] = textwrap.dedent(files["train.py"]) + (
+        "from pretrain import Checkpoint\nmodel.fit([], [], callbacks=[Checkpoint()])\n"
+    )
+    assert codes_at(lint(tmp_path, files)) == [("SER101", "layers.py", 2)]
+
+
+def test_an_untraceable_save_reaches_only_the_programs_that_import_it(tmp_path: Path) -> None:
+    files = {
+        "layers.py": "import keras\nclass Scale(keras.layers.Layer): pass\n",
+        "train.py": "import keras\nfrom layers import Scale\n"
+        "keras.Sequential([Scale()]).save_weights('w.weights.h5')\n",
+        # A generic saver that no program holding Scale imports.
+        "tools/convert.py": "def convert(model, path):\n    model.save(path)\n",
+    }
+    assert lint(tmp_path, files) == []
+    files["train.py"] += "import tools.convert\n"
+    assert codes_at(lint(tmp_path, files)) == [("SER101", "layers.py", 2)]
+
+
+def test_unpacked_outputs_of_a_layer_still_hold_it(tmp_path: Path) -> None:
+    # bert4keras examples: `a, b = TotalLoss()(...)`; the model built from them is only ever
+    # saved as weights.
+    source = """\
+        import keras
+        class TotalLoss(keras.layers.Layer): pass
+        inputs = keras.Input((2,))
+        first, second = TotalLoss()([inputs, inputs])
+        train_model = keras.Model(inputs, [first, second])
+        train_model.save_weights("best.weights.h5")
+        """
+    assert lint(tmp_path, {"train.py": source}) == []
+
+
+def test_a_decorator_that_writes_the_registry_registers(tmp_path: Path) -> None:
+    # tf-TabNet: register_keras_custom_object does get_custom_objects()[cls.__name__] = cls.
+    files = {
+        "custom.py": """\
+            import tensorflow as tf
+            def register_keras_custom_object(cls):
+                tf.keras.utils.get_custom_objects()[cls.__name__] = cls
+                return cls
+            @register_keras_custom_object
+            class GroupNormalization(tf.keras.layers.Layer): pass
+            """,
+    }
+    assert lint(tmp_path, files) == []
+
+
+def test_a_name_defined_in_if_else_branches_registers_both(tmp_path: Path) -> None:
+    # bert4keras optimizers: AdaFactor is AdaFactorV1 or AdaFactorV2 by Keras flavour.
+    source = """\
+        import keras
+        if keras.__version__ < "3":
+            class AdaFactorV1(keras.optimizers.Optimizer): pass
+            AdaFactor = AdaFactorV1
+        else:
+            class AdaFactorV2(keras.optimizers.Optimizer): pass
+            AdaFactor = AdaFactorV2
+        keras.utils.get_custom_objects().update({"AdaFactor": AdaFactor})
+        """
+    assert lint(tmp_path, {"optimizers.py": source}) == []
+
+
+def test_sublayers_of_a_sequential_subclass_are_stored_by_name(tmp_path: Path) -> None:
+    # stable-diffusion-tensorflow: Decoder(keras.Sequential) lists its layers in super().__init__.
+    source = """\
+        import tensorflow as tf
+        class PaddedConv2D(tf.keras.layers.Layer): pass
+        class Block(tf.keras.layers.Layer): pass
+        class Decoder(tf.keras.Sequential):
+            def __init__(self):
+                super().__init__([PaddedConv2D(), PaddedConv2D()])
+        class Tower(tf.keras.Model):
+            def __init__(self, inputs):
+                super().__init__(inputs, Block()(inputs))
+        """
+    found = codes_at(lint(tmp_path, {"app.py": source}))
+    assert [row for _, _, row in found] == [2, 3, 4, 7]
+
+
+def test_a_librarys_internal_sublayers_are_quiet_and_its_offered_ones_are_not(
+    tmp_path: Path,
+) -> None:
+    # stable-diffusion-tensorflow's ResBlock lives only inside UNetModel; DeepCTR's Dice is
+    # exported by deepctr.layers and kgcnn's SchNetCFconv sits in kgcnn.layers: users use them.
+    files = {
+        "setup.py": "from setuptools import setup, find_packages\nsetup(packages=find_packages())\n",
+        "lib/__init__.py": "from lib.blocks import Exported\n",
+        "lib/models.py": """\
+            import tensorflow as tf
+            class ResBlock(tf.keras.layers.Layer): pass
+            class UNet(tf.keras.Model):
+                def __init__(self):
+                    super().__init__()
+                    self.blocks = [ResBlock(), ResBlock()]
+            def get_models():
+                return UNet()
+            """,
+        "lib/blocks.py": """\
+            import tensorflow as tf
+            class Exported(tf.keras.layers.Layer): pass
+            class Parent(tf.keras.layers.Layer):
+                def __init__(self):
+                    super().__init__()
+                    self.inner = Exported()
+            Parent()
+            """,
+        "lib/layers/__init__.py": "",
+        "lib/layers/conv.py": """\
+            import tensorflow as tf
+            class CFConv(tf.keras.layers.Layer): pass
+            class Interaction(tf.keras.layers.Layer):
+                def __init__(self):
+                    super().__init__()
+                    self.conv = CFConv()
+            Interaction()
+            """,
+    }
+    found = {(name, row) for _, name, row in codes_at(lint(tmp_path, files))}
+    assert ("models.py", 2) not in found  # ResBlock
+    assert {("blocks.py", 2), ("conv.py", 2)} <= found  # Exported, CFConv
+
+
+def test_a_librarys_base_that_its_api_does_not_offer_is_abstract(tmp_path: Path) -> None:
+    # Keras-MatMulLess: BackendDenseMML (private module) and its own `RNN(keras.layers.RNN)`
+    # are only subclassed, by registered layers.
+    files = {
+        "pyproject.toml": '[build-system]\nrequires = ["poetry-core"]\n'
+        '[tool.poetry]\nname = "mml"\npackages = [{ include = "mml" }]\n',
+        "mml/__init__.py": "from mml.layers import GRUMML, DenseMML\n",
+        "mml/_impl.py": "import keras\nclass BackendDense(keras.Layer): pass\n",
+        "mml/rnn.py": "import keras\nclass RNN(keras.layers.RNN): pass\n",
+        "mml/layers.py": """\
+            import keras
+            from mml._impl import BackendDense
+            from mml.rnn import RNN
+            @keras.saving.register_keras_serializable(package="mml")
+            class DenseMML(BackendDense): pass
+            @keras.saving.register_keras_serializable(package="mml")
+            class GRUMML(RNN): pass
+            """,
+    }
+    assert lint(tmp_path, files) == []
+
+
+def test_custom_objects_may_hand_over_an_instance(tmp_path: Path) -> None:
+    # keras-model-registry: custom_objects={"NegLogLikelihood": NegLogLikelihood()}.
+    source = """\
+        import tensorflow as tf
+        class NegLogLikelihood(tf.keras.losses.Loss): pass
+        model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+        model.compile(loss=NegLogLikelihood())
+        model.save("m.keras")
+        again = tf.keras.models.load_model("m.keras", custom_objects={"NegLogLikelihood": NegLogLikelihood()})
+        """
+    assert lint(tmp_path, {"app.py": source}) == []
+
+
+def test_a_constructor_parameter_holds_what_its_callers_pass(tmp_path: Path) -> None:
+    # keras-yolo3 (experiencor): a checkpoint class saves `self.model_to_save`, which train.py
+    # constructs with the inference model; the training layer is not in it.
+    files = {
+        "callbacks.py": """\
+            class SaveBest:
+                def __init__(self, model_to_save):
+                    self.model_to_save = model_to_save
+                def on_epoch_end(self):
+                    self.model_to_save.save("best.h5")
+            """,
+        "train.py": """\
+            import keras
+            from callbacks import SaveBest
+            class YoloLayer(keras.layers.Layer): pass
+            inputs = keras.Input((4,))
+            infer_model = keras.Model(inputs, keras.layers.Dense(2)(inputs))
+            train_model = keras.Model(inputs, YoloLayer()(infer_model.output))
+            train_model.save_weights("train.weights.h5")
+            saver = SaveBest(model_to_save=infer_model)
+            """,
+    }
+    assert lint(tmp_path, files) == []
+    files["train.py"] = files["train.py"].replace(
+        "model_to_save=infer_model", "model_to_save=train_model"
+    )
+    assert codes_at(lint(tmp_path, files)) == [("SER101", "train.py", 3)]

@@ -88,3 +88,32 @@ def test_the_planted_hazards_really_break_under_tensorflow(tmp_path: Path) -> No
     )
     history = _python("history.py", project)
     assert history.returncode == 0 and "loss" in history.stdout
+
+
+@pytest.mark.tensorflow
+def test_the_fix_makes_the_serving_load_work(tmp_path: Path) -> None:
+    """`serialint check --fix` registers the two classes; the load that failed then works, and
+    the saved file stores the registered names ``sentiment>Name``."""
+    import json
+    import zipfile
+
+    project = tmp_path / "examples"
+    shutil.copytree(EXAMPLES, project)
+    assert main(["check", str(project), "--fix", "--select", "SER101"]) == 0
+    for name in ("layers.py", "objectives.py"):
+        assert (
+            'register_keras_serializable(package="sentiment")'
+            in (project / "sentiment" / name).read_text()
+        )
+
+    trained = _python("train.py", project)
+    assert trained.returncode == 0, trained.stderr[-3000:]
+    serving = _python("predict.py", project, "--serving")
+    assert serving.returncode == 0, serving.stderr[-3000:]
+    assert serving.stdout.strip().startswith("[")
+
+    with zipfile.ZipFile(project / "artifacts" / "sentiment.keras") as archive:
+        config = json.loads(archive.read("config.json"))
+    names = {layer["registered_name"] for layer in config["config"]["layers"]}
+    assert "sentiment>ScaledDense" in names
+    assert config["compile_config"]["loss"]["registered_name"] == "sentiment>FocalLoss"

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from serialint.project.modules import module_name_for
 
-from .conftest import codes_at, lint
+from .conftest import codes_at, lint, write_project
 
 
 def test_base_class_resolved_across_modules_and_packages(tmp_path: Path) -> None:
@@ -146,3 +148,70 @@ def test_a_load_is_linked_only_to_classes_its_program_can_contain(tmp_path: Path
     assert ("SER401", "serve.py", 2) in found
     assert ("SER401", "inspect.py", 2) in found
     assert not any(code == "SER401" and name == "reload.py" for code, name, _ in found)
+
+
+def test_both_rules_read_the_same_load_fact(tmp_path: Path) -> None:
+    # Issue 11's reproducer: `load_model(path, *rest)` may pass custom_objects positionally.
+    # It was quiet alone and reported once a bare load joined it in the same file.
+    layer = "import keras\nclass A(keras.layers.Layer):\n    pass\nkeras.Sequential([A()]).save('m.keras')\n"
+    star = "import keras\ndef load(path, *rest):\n    return keras.models.load_model(path, *rest)\n"
+    assert codes_at(lint(tmp_path, {"a.py": layer, "load.py": star})) == [("SER101", "a.py", 2)]
+    both = star + "def bare(path):\n    return keras.models.load_model(path)\n"
+    assert codes_at(lint(tmp_path, {"a.py": layer, "load.py": both})) == [
+        ("SER101", "a.py", 2),
+        ("SER401", "load.py", 5),
+    ]
+
+
+def test_answers_do_not_depend_on_the_order_of_questions(tmp_path: Path) -> None:
+    from serialint.api import Workspace
+    from serialint.config import Config
+
+    files = {
+        # An inheritance cycle, a registration helper that calls itself, a re-export cycle.
+        "cyc.py": "import keras\nclass A(B): pass\nclass B(A): pass\n"
+        "def reg(c):\n    return reg(c)\n",
+        "pkg/__init__.py": "from pkg.mod import *\n",
+        "pkg/mod.py": "from pkg import *\nimport keras\nclass L(keras.layers.Layer): pass\n"
+        "@__import__('cyc').reg\nclass M(L): pass\nM()\n",
+    }
+    write_project(tmp_path, files)
+    answers = []
+    for order in (1, -1):
+        workspace, _ = Workspace.load([tmp_path], Config(root=tmp_path))
+        project = workspace.project
+        classes = list(project.classes.all.values())[::order]
+        answers.append(
+            {
+                c.qualname: (
+                    project.classes.keras_kind(c),
+                    project.is_registered(c),
+                    project.is_concrete(c),
+                    project.is_internal(c),
+                    project.persisted_by_class_name(c),
+                )
+                for c in classes
+            }
+        )
+    assert answers[0] == answers[1]
+
+
+def test_a_lone_file_without_a_project_marker_is_its_own_project(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from serialint.cli import main
+
+    # Code beside the file must neither be read nor change the verdict, unless it is named.
+    (tmp_path / "lone.py").write_text(
+        "import keras\nfrom saver import save\nclass A(keras.layers.Layer): pass\n"
+        "keras.Sequential([A()]).save_weights('w.weights.h5')\n"
+    )
+    (tmp_path / "other").mkdir()
+    (tmp_path / "saver.py").write_text(
+        "def save(model, path):\n    model.save(path)\n"  # a generic whole-model save
+    )
+    (tmp_path / "other" / "broken.py").write_bytes(b"\x00\x01 not python")
+    assert main(["check", str(tmp_path / "lone.py")]) == 0
+    assert "All checks passed! (1 file checked)" in capsys.readouterr().out
+    # Named together, they are one project: the generic save it imports may store A by name.
+    assert main(["check", str(tmp_path / "lone.py"), str(tmp_path / "saver.py")]) == 1

@@ -115,12 +115,12 @@ def fix_text(source: SourceFile, findings: Iterable[Finding], mode: FixMode) -> 
     rejected: list[tuple[Finding, str]] = []
     while chosen:
         candidate = apply_edits(text, _edits_of(chosen))
-        problem = parse_problem(candidate)
+        problem = parse_problem(candidate, text)
         if problem is None:
             return FixedText(candidate, chosen, rejected)
         # Drop the fixes that break the file on their own; if only their combination does,
         # drop them all (nothing is ever written that does not parse).
-        alone = {id(f): parse_problem(apply_edits(text, _edits_of([f]))) for f in chosen}
+        alone = {id(f): parse_problem(apply_edits(text, _edits_of([f])), text) for f in chosen}
         culprits = [f for f in chosen if alone[id(f)] is not None] or chosen
         rejected += [(f, alone[id(f)] or problem) for f in culprits]
         chosen = [f for f in chosen if f not in culprits]
@@ -132,17 +132,25 @@ def _edits_of(findings: list[Finding]) -> list[Edit]:
     return list(dict.fromkeys(e for f in findings if f.fix is not None for e in f.fix.edits))
 
 
-def parse_problem(text: str) -> str | None:
-    """Why ``text`` is not valid Python (None when it is)."""
+def parse_problem(text: str, original: str) -> str | None:
+    """Why the fixed ``text`` is not valid Python (None when it is).  libcst must also read it
+    back unchanged, where it did so for the original (it normalises CR-only files)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             ast.parse(text)
-        if cst.parse_module(text).code != text:
-            return "libcst does not round-trip the fixed text"
-    except (SyntaxError, ValueError, cst.ParserSyntaxError, RecursionError) as error:
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
         return f"the fixed file would not parse ({type(error).__name__}: {error})"
+    if _round_trips(original) and not _round_trips(text):
+        return "libcst does not read the fixed file back unchanged"
     return None
+
+
+def _round_trips(text: str) -> bool:
+    try:
+        return cst.parse_module(text).code == text
+    except (cst.ParserSyntaxError, RecursionError, MemoryError):
+        return False
 
 
 def encoded(source: SourceFile, text: str) -> bytes:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from serialint.keras_exports import exports
+
 # Import roots, longest first so that the most specific prefix wins.
 # "tf.keras" is Keras 3 unless the project opts into legacy Keras (TF_USE_LEGACY_KERAS=1).
 _KERAS_ROOTS: tuple[tuple[str, str], ...] = (
@@ -239,9 +241,14 @@ _KNOWN_SUBPACKAGES = frozenset(
 
 def is_known_keras_name(qualified: str) -> bool:
     """Whether a star import can be trusted to provide this name (``from keras import *`` gives
-    ``layers``; ``from keras.saving import *`` gives ``register_keras_serializable``)."""
+    ``layers``; ``from keras.saving import *`` gives ``register_keras_serializable``; nothing
+    gives ``keras.layers.Transformer``)."""
     name = keras_name(qualified)
     if name is None:
+        return False
+    package, _, member = qualified.rpartition(".")
+    root = next((r for r, _ in _KERAS_ROOTS if package == r or package.startswith(r + ".")), "")
+    if not exports(package[len(root) + 1 :] if package != root else "", member):
         return False
     return bool(
         name.path in _KNOWN_SUBPACKAGES
@@ -335,6 +342,8 @@ FACT_CALL_NAMES = frozenset(
         "Lambda",
         "serialize_keras_object",
         "clone_model",
+        # super().__init__(inputs, outputs): a functional Model subclass
+        "__init__",
     }
 )
 FACT_CALL_KEYWORDS = frozenset({"custom_objects", "safe_mode", "save_format"})
@@ -349,4 +358,108 @@ STATE_ONLY_SAVES = frozenset(
         "tensorflow.compat.v2.saved_model.save",
         "tensorflow.compat.v1.train.Checkpoint",
     }
+)
+
+
+# Top-level packages that are never part of the project being checked.  Pass 1 keeps calls of
+# every other name whole too (``Trainer(model=...)``, ``save_checkpoint(model)``): the project
+# join follows a parameter back to the arguments its callers pass.
+EXTERNAL_ROOTS = frozenset(
+    {
+        "abc",
+        "absl",
+        "argparse",
+        "ast",
+        "builtins",
+        "collections",
+        "contextlib",
+        "copy",
+        "csv",
+        "ctypes",
+        "cv2",
+        "dataclasses",
+        "datetime",
+        "dill",
+        "enum",
+        "flax",
+        "functools",
+        "gc",
+        "glob",
+        "gzip",
+        "h5py",
+        "hashlib",
+        "importlib",
+        "inspect",
+        "io",
+        "itertools",
+        "jax",
+        "joblib",
+        "json",
+        "keras",
+        "keras_cv",
+        "keras_hub",
+        "keras_nlp",
+        "logging",
+        "math",
+        "matplotlib",
+        "multiprocessing",
+        "numpy",
+        "operator",
+        "os",
+        "pandas",
+        "pathlib",
+        "PIL",
+        "pickle",
+        "platform",
+        "pprint",
+        "pytest",
+        "queue",
+        "random",
+        "re",
+        "requests",
+        "scipy",
+        "seaborn",
+        "shutil",
+        "six",
+        "sklearn",
+        "socket",
+        "string",
+        "struct",
+        "subprocess",
+        "sys",
+        "tempfile",
+        "tensorflow",
+        "tensorflow_addons",
+        "tensorflow_datasets",
+        "tensorflow_hub",
+        "tensorflow_probability",
+        "textwrap",
+        "tf_keras",
+        "threading",
+        "time",
+        "timeit",
+        "torch",
+        "tqdm",
+        "traceback",
+        "transformers",
+        "typing",
+        "unittest",
+        "urllib",
+        "uuid",
+        "warnings",
+        "weakref",
+        "yaml",
+        "zipfile",
+        "cloudpickle",
+        "wandb",
+        "mlflow",
+        "tensorboard",
+        "click",
+    }
+)
+
+
+# Module names under which Keras libraries offer their building blocks to users.
+KIND_PACKAGES = frozenset(
+    {"layers", "losses", "metrics", "optimizers", "initializers", "regularizers", "constraints"}
 )

@@ -1,5 +1,10 @@
 """Which modules a project distributes: the packages its packaging metadata declares.
 
+``setup.py`` and ``setup.cfg`` always build a distribution; ``pyproject.toml`` does when it names
+a build backend (``[build-system]``) or configures packages for one; a ``[project]`` table alone
+(an application listing its dependencies, which uv does not build) and Poetry's
+``package-mode = false`` do not.
+
 A class in a distributed package is saved and loaded by the package's users, whose code the
 project cannot see; a class in a script, an example or a test is application code.  Read from
 ``pyproject.toml``, ``setup.cfg`` and ``setup.py`` at the project root (``setup.py`` with ``ast``,
@@ -135,7 +140,7 @@ def _pyproject(text: str, name: str) -> Packaging | None:
                 exclude=_strings(find.get("exclude")),
             )
     poetry = tool.get("poetry")
-    if isinstance(poetry, dict):
+    if isinstance(poetry, dict) and poetry.get("package-mode") is not False:
         declared = poetry.get("packages")
         if isinstance(declared, list):
             found = [p.get("include") for p in declared if isinstance(p, dict)]
@@ -152,8 +157,10 @@ def _pyproject(text: str, name: str) -> Packaging | None:
     flit = tool.get("flit", {}).get("module", {})
     if isinstance(flit, dict) and isinstance(flit.get("name"), str):
         return Packaging(name, frozenset({flit["name"]}))
-    if project is not None and isinstance(project.get("name"), str):
+    if project is not None and "build-system" in data:
         return Packaging(name)  # discovered by the build backend
+    # [project] without [build-system] describes an application's dependencies: uv does not
+    # build such a project, and nothing in it is meant to be installed by others.
     return None
 
 

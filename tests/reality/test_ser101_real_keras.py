@@ -260,3 +260,24 @@ def test_keras_imports_the_recorded_module_only_for_its_own_packages(projects: P
     assert_identical_predictions(
         projects.keras_hub_like / "before.npy", projects.keras_hub_like / "after.npy"
     )
+
+
+def test_the_star_import_table_knows_every_public_keras_name(tmp_path: Path) -> None:
+    """serialint.keras_exports lists what `from keras.<package> import *` provides; it must
+    not miss a name of the installed Keras (a missed name would hide a base class)."""
+    from serialint.keras_exports import EXPORTS
+
+    script = (
+        "import importlib, json, keras\n"
+        f"packages = {sorted(EXPORTS)!r}\n"
+        "found = {}\n"
+        "for package in packages:\n"
+        "    module = importlib.import_module('keras' + ('.' + package if package else ''))\n"
+        "    found[package] = sorted(n for n in dir(module) if not n.startswith('_'))\n"
+        "report('names', names=found)\n"
+    )
+    [run] = run_scripts([(tmp_path, script)])
+    run.assert_clean_exit()
+    installed = run.result("names")["names"]
+    missing = {p: sorted(set(n) - EXPORTS[p]) for p, n in installed.items() if set(n) - EXPORTS[p]}
+    assert missing == {}

@@ -7,6 +7,7 @@ are resolved only as far as this file's own imports and definitions allow (see f
 from __future__ import annotations
 
 import ast
+import builtins
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from serialint.facts.model import (
     GetConfigFact,
     IfExp,
     ImportFact,
+    Item,
     ItemStore,
     Keyword,
     Local,
@@ -51,8 +53,8 @@ _BINOPS = {ast.Add: "+", ast.Mod: "%", ast.Div: "/"}
 def extract(path: Path, text: str, tree: ast.Module) -> ModuleFacts:
     """The facts of one parsed module."""
     lines = Lines(text)
-    names_table, stars, imports = _module_names(tree, lines)
-    visitor = _Visitor(lines, names_table)
+    names_table, stars, imports, alternatives = _module_names(tree, lines)
+    visitor = _Visitor(lines, names_table, alternatives)
     visitor.visit(tree)
     return ModuleFacts(
         path=path,
@@ -80,11 +82,13 @@ def extract(path: Path, text: str, tree: ast.Module) -> ModuleFacts:
 
 def _module_names(
     tree: ast.Module, lines: Lines
-) -> tuple[dict[str, str], list[str], list[ImportFact]]:
+) -> tuple[dict[str, str], list[str], list[ImportFact], dict[str, tuple[str, ...]]]:
     """Imports, definitions and module-level aliases, resolved as far as the file allows."""
     table: dict[str, str] = {}
     stars: list[str] = []
     imports: list[ImportFact] = []
+    alternatives: dict[str, list[str]] = {}
+    defined: set[str] = set()
     for statement, depth in _statements(tree.body):
         if isinstance(statement, ast.Import):
             for alias in statement.names:
@@ -112,20 +116,25 @@ def _module_names(
             and depth == 0
         ):
             table.setdefault(statement.name, f"@{statement.name}")
+            defined.add(statement.name)
     # ``Layer = tf.keras.layers.Layer`` (also inside try/except): an alias of the name it copies.
+    # A name given different definitions in if/else branches keeps them all (see alternatives).
     for statement, depth in _statements(tree.body):
         if depth != 0 or not isinstance(statement, ast.Assign) or len(statement.targets) != 1:
             continue
         copy = statement.targets[0]
-        if not isinstance(copy, ast.Name) or table.get(copy.id, "").startswith("@"):
+        if not isinstance(copy, ast.Name) or copy.id in defined:
             continue
         dotted = _dotted(statement.value)
         if dotted is None:
             continue
         head, _, rest = dotted.partition(".")
         if head in table and head != copy.id:
-            table[copy.id] = table[head] + (f".{rest}" if rest else "")
-    return table, stars, imports
+            target = table[head] + (f".{rest}" if rest else "")
+            if copy.id in table and table[copy.id] != target:
+                alternatives.setdefault(copy.id, [table[copy.id]]).append(target)
+            table[copy.id] = target
+    return table, stars, imports, {k: tuple(dict.fromkeys(v)) for k, v in alternatives.items()}
 
 
 def _statements(body: list[ast.stmt], depth: int = 0) -> Iterator[tuple[ast.stmt, int]]:
@@ -240,13 +249,30 @@ def _is_interesting(func: Value, call: ast.Call) -> bool:
         last = func.name
     if last in names.FACT_CALL_NAMES:
         return True
-    return any(k.arg in names.FACT_CALL_KEYWORDS for k in call.keywords)
+    if any(k.arg in names.FACT_CALL_KEYWORDS for k in call.keywords):
+        return True
+    return isinstance(func, Ref) and _may_be_project(func.name) and bool(call.args or call.keywords)
+
+
+_BUILTINS = frozenset(dir(builtins))
+
+
+def _may_be_project(reference: str) -> bool:
+    """A callee that may be the project's own (not a builtin, not a well-known package)."""
+    if reference.startswith(("@", ".")):
+        return True
+    if reference.startswith("?"):
+        return reference[1:].partition(".")[0] not in _BUILTINS
+    return reference.partition(".")[0] not in names.EXTERNAL_ROOTS
 
 
 class _Visitor(ast.NodeVisitor):
-    def __init__(self, lines: Lines, table: dict[str, str]) -> None:
+    def __init__(
+        self, lines: Lines, table: dict[str, str], alternatives: dict[str, tuple[str, ...]]
+    ) -> None:
         self.lines = lines
         self.table = table
+        self.alternatives = alternatives
         self.frames: list[_Frame] = []
         self.class_stack: list[str] = []
         self.scope_names: list[str] = []  # qualname parts of the enclosing defs
@@ -280,6 +306,13 @@ class _Visitor(ast.NodeVisitor):
                 return frame.params[name]
             if name in frame.bound:
                 return Local(name, frame.qualname)
+        if name in self.alternatives:
+            # if keras2: Adam = AdamV1 / else: Adam = AdamV2 -- either may be meant.
+            *others, last = self.alternatives[name]
+            value: Value = Ref(last)
+            for other in reversed(others):
+                value = IfExp(Ref(other), value)
+            return value
         if name in self.table:
             return Ref(self.table[name])
         if name in self.module_bound:
@@ -582,9 +615,9 @@ class _Visitor(ast.NodeVisitor):
                 if items is not None and len(items) == len(target.elts):
                     self._assign(element, items[index])
                 else:
-                    self._assign(element, Opaque("unpacked"))
+                    self._assign(element, Item(value, index))
         elif isinstance(target, ast.Starred):
-            self._assign(target.value, Opaque("unpacked"))
+            self._assign(target.value, Item(value, -1))
         elif isinstance(target, ast.Attribute) and self.class_attributes and self.frames:
             frame = self.frames[-1]
             if isinstance(target.value, ast.Name) and target.value.id == frame.self_name:

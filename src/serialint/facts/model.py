@@ -140,6 +140,14 @@ class IfExp:
 
 
 @dataclass(frozen=True, slots=True)
+class Item:
+    """One element of an unpacked value: ``a, b = layer(x)`` gives ``a`` item 0 of the call."""
+
+    value: Value
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
 class Opaque:
     """Anything not modelled (a lambda, a comprehension, a subscript, ...): unknown."""
 
@@ -160,6 +168,7 @@ Value: TypeAlias = (
     | Starred
     | BinOp
     | IfExp
+    | Item
     | Opaque
 )
 

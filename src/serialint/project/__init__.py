@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 
 from serialint import names
-from serialint.facts.model import ModuleFacts
+from serialint.facts.model import Attr, Call, ModuleFacts, Ref
 from serialint.packaging import Packaging, is_test_module_name
 from serialint.paths import relative_parts
 from serialint.project.classes import Classes, KerasKind, ProjectClass
@@ -162,44 +162,44 @@ class Project:
     def is_concrete(self, cls: ProjectClass) -> bool:
         """Instantiated somewhere, or not subclassed.  A library's class that is only subclassed
         counts as abstract only with evidence, since its users may instantiate it: a private or
-        Base/Abstract/Mixin name, abstract methods, or a package API that does not export it."""
+        Base/Abstract/Mixin name, abstract methods, or a package API that does not offer it."""
         if cls.qualname in self._instantiated or not self.classes.subclasses.get(cls.qualname):
             return True
         if not self.is_library(cls.module):
             return False
         name = cls.name
         abstract_name = (
-            name.startswith("_") or "Base" in name or "Abstract" in name or name.endswith("Mixin")
+            name.startswith("_")
+            or "Base" in name
+            or "Abstract" in name
+            or name.endswith("Mixin")
+            or name in self._direct_keras_base_names(cls)  # bert4keras' own `Layer`
         )
         return not (abstract_name or cls.fact.abstract_hints or not self.is_advertised(cls))
 
+    def _direct_keras_base_names(self, cls: ProjectClass) -> set[str]:
+        """``class RNN(keras.layers.RNN)``: the project's own version of a Keras base."""
+        return {
+            keras.name
+            for base in self.classes.bases(cls)
+            if (keras := names.keras_name(base)) is not None
+        }
+
     def is_advertised(self, cls: ProjectClass) -> bool:
-        """Part of a library's documented surface: re-exported by a public package, or defined
-        in a public module of a package whose ``__init__`` re-exports no classes (its users
-        import from the modules themselves)."""
+        """Offered to a library's users explicitly: re-exported by a public package's
+        ``__init__``, listed in its module's ``__all__``, defined in a module of building blocks
+        (``kgcnn.layers.conv``, ``deepctr.layers``, ``pkg.losses``: the convention for what
+        users compose), or handed out by the library's own custom-objects helper.  A class reachable only by its full module path, that the
+        library itself uses only inside other classes, is an implementation detail."""
         if not self.is_public(cls):
             return False
-        if cls.qualname in self._public_reexports:
-            return True
-        module = cls.module
-        package = module.name if module.is_package else module.name.rpartition(".")[0]
-        return package not in self._reexporting_packages
-
-    @cached_property
-    def _reexporting_packages(self) -> set[str]:
-        """Packages whose ``__init__`` imports project classes to offer them."""
-        found = set()
-        for module in self.modules:
-            if not module.is_package:
-                continue
-            for reference in module.facts.names.values():
-                if reference.startswith("@"):
-                    continue
-                qualified = self.modules.qualify(module, reference)
-                if qualified is not None and qualified in self.classes.all:
-                    found.add(module.name)
-                    break
-        return found
+        all_names = cls.module.facts.all_names
+        return (
+            cls.qualname in self._public_reexports
+            or (all_names is not None and cls.name in all_names)
+            or any(part in names.KIND_PACKAGES for part in cls.module.name.split("."))
+            or any(cls.qualname in helper.mapping.values for helper in self.helpers)
+        )
 
     def is_internal(self, cls: ProjectClass) -> bool:
         """Created only inside other Keras classes, which rebuild it from their own config, so
@@ -218,11 +218,22 @@ class Project:
             config = parent.fact.get_config
             if config is not None and config.serializes:
                 return False
-        return not (self.is_library(cls.module) and self.is_public(cls))
+        return not (self.is_library(cls.module) and self.is_advertised(cls))
 
     def _wires_functional(self, cls: ProjectClass) -> bool:
         """A method builds ``keras.Model(inputs, outputs)``: its sublayers escape into a graph
-        that is saved by class name (LPR_v2's ``TinyLPR.build()``)."""
+        that is saved by class name (LPR_v2's ``TinyLPR.build()``), or the parent is a
+        Sequential or functional model itself (stable-diffusion's ``Decoder(keras.Sequential)``,
+        ``super().__init__(inputs, outputs)``), whose config lists its layers by class name."""
+        keras_bases = self.classes.keras_bases(cls)
+        if any(b.path in ("models.Sequential", "models.Functional") for b in keras_bases):
+            return True
+        for site in cls.module.facts.calls:
+            call = site.call
+            functional = len(call.args) >= 2 or call.keyword("inputs") or call.keyword("outputs")
+            in_init = site.scope == f"{cls.fact.qualname}.__init__"
+            if in_init and functional and _calls_super_init(call):
+                return True
         for method in cls.fact.methods:
             function = cls.module.facts.functions.get(f"{cls.fact.qualname}.{method}")
             if function is None:
@@ -315,6 +326,16 @@ class Project:
                     target = defined.module if defined is not None else None
                 if target is None:
                     target = self.modules.find(qualified.rpartition(".")[0], current.path)
+                if target is not None and target.name not in seen:
+                    seen.add(target.name)
+                    pending.append(target)
+            for imported in current.facts.imports:
+                # `import tools.convert` imports tools.convert, though it binds only `tools`.
+                if imported.name is not None:
+                    continue
+                target = self.modules.find(
+                    self.modules.absolute(current, imported.module) or "", current.path
+                )
                 if target is not None and target.name not in seen:
                     seen.add(target.name)
                     pending.append(target)
@@ -417,14 +438,19 @@ class Project:
     def persistence(self, cls: ProjectClass) -> Persistence:
         whole = [s for s in self.saves.holding(cls.qualname) if s.whole]
         state = [s for s in self.saves.holding(cls.qualname) if not s.whole]
-        untraced = self.saves.untraced(whole=True)
+        # A save whose value cannot be traced (a trainer's `model.save(path)`) may hold any
+        # model of the programs that can run it: those importing both it and the class.
+        users = [self.modules.by_name[u] for u in self._users(cls)]
+        untraced = [
+            s
+            for s in self.saves.untraced(whole=True)
+            if s not in whole and any(s.module.name in self.import_closure(u) for u in users)
+        ]
         if self.is_test_code(cls.module):
-            # Tests are a closed world: only saves their own programs can reach count.
-            reach = self._reachable_from(self._users(cls))
-            untraced = [
-                s for s in untraced if s.module.name in reach or self._function_of(s) in reach
-            ]
-        whole += [s for s in untraced if s not in whole]
+            # Tests are a closed world: only the code their programs can run counts.
+            runnable = self._runnable_from(users)
+            untraced = [s for s in untraced if self._function_of(s) in runnable]
+        whole += untraced
         builders = self._call_scopes.get(cls.qualname, set())
         beside = [
             s
@@ -433,30 +459,34 @@ class Project:
         ]
         return Persistence(tuple(whole), tuple(state), tuple(beside))
 
-    def _users(self, cls: ProjectClass) -> set[str]:
-        return {m.name for m in self.modules if cls.module.name in self.import_closure(m)}
-
     @staticmethod
     def _function_of(save: SaveSite) -> str:
         return f"{save.module.name}.{save.scope}" if save.scope else save.module.name
 
-    def _reachable_from(self, module_names: set[str]) -> set[str]:
-        """Modules and project functions the code of these modules can run."""
-        found = set(module_names)
-        pending: list[str] = []
-        for name in module_names:
-            module = self.modules.by_name[name]
-            pending.extend(self.values.module_callees(module))
-            pending.extend(f"{module.name}.{f}" for f in module.facts.functions)
+    def _runnable_from(self, modules: list[Module]) -> set[str]:
+        """The modules given, and the project functions and methods their code can run: what
+        they call, and every method of the classes they instantiate (instance method calls
+        are not followed one by one)."""
+        found = {m.name for m in modules}
+        pending = [c for m in modules for c in self.values.module_callees(m)]
+        pending += [f"{m.name}.{f}" for m in modules for f in m.facts.functions]
         while pending:
             current = pending.pop()
             if current in found:
                 continue
             found.add(current)
+            cls = self.classes.all.get(current)
+            if cls is not None:
+                pending.extend(self.values.class_callees(cls))
+                continue
             function = self.modules.function_fact(current)
             if function is not None:
-                pending.extend(self.values._callees(*function))
+                pending.extend(self.values.callees(*function))
         return found
+
+    def _users(self, cls: ProjectClass) -> set[str]:
+        """The modules whose programs can hold the class: those importing its module."""
+        return {m.name for m in self.modules if cls.module.name in self.import_closure(m)}
 
     # -- custom-objects helpers -----------------------------------------------------------------
     @cached_property
@@ -480,6 +510,17 @@ class Project:
                     )
                 )
         return found
+
+
+def _calls_super_init(call: Call) -> bool:
+    func = call.func
+    return (
+        isinstance(func, Attr)
+        and func.attr == "__init__"
+        and isinstance(func.value, Call)
+        and isinstance(func.value.func, Ref)
+        and func.value.func.name == "?super"
+    )
 
 
 def _top_directory(path: Path, root: Path) -> str:

@@ -118,6 +118,18 @@ class Classes:
                         return KerasKind(kind, keras)
         return None
 
+    def keras_bases(self, cls: ProjectClass) -> list[KerasName]:
+        """The Keras classes the hierarchy reaches, nearest first."""
+        found = []
+        for current in [cls, *self.ancestors(cls)]:
+            for base in self.bases(current):
+                if base not in self.all and (keras := names.keras_name(base)) is not None:
+                    found.append(keras)
+        return found
+
+    def is_callback(self, cls: ProjectClass) -> bool:
+        return any(base.path.startswith("callbacks.") for base in self.keras_bases(cls))
+
     def derives_from(self, cls: ProjectClass, ancestor: str) -> bool:
         return cls.qualname == ancestor or any(a.qualname == ancestor for a in self.ancestors(cls))
 

@@ -196,7 +196,7 @@ class Modules:
                     if source is None:
                         continue
                     target = self._follow(f"{source}.{attr}", set(seen))
-                    if self.definition(target) is not None or names.keras_name(target):
+                    if self.definition(target) is not None or names.is_known_keras_name(target):
                         return target
                 return qualified
             module_name, _, prefix = module_name.rpartition(".")
@@ -211,10 +211,15 @@ class Modules:
         while module_name:
             module = self.find(module_name)
             if module is not None:
+                if attr.partition(".")[0] in module.facts.names:
+                    break  # bound by the module itself: no dispatch
                 for star in module.facts.star_imports:
                     source = self.absolute(module, star)
-                    if source is not None:
-                        found.add(self.canonical(f"{source}.{attr}"))
+                    if source is None:
+                        continue
+                    target = self.canonical(f"{source}.{attr}")
+                    if self.definition(target) is not None or names.is_known_keras_name(target):
+                        found.add(target)
                 break
             module_name, _, prefix = module_name.rpartition(".")
             attr = f"{prefix}.{attr}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from serialint import names
-from serialint.facts.model import Attr, Call, Local, Ref, Value
+from serialint.facts.model import Attr, Call, IfExp, Local, Ref, Value
 from serialint.project.classes import Classes, ProjectClass
 from serialint.project.modules import Module, Modules
 from serialint.project.values import Values
@@ -39,14 +39,10 @@ class Registry:
                         self.registered.add(name)
         for store in module.facts.stores:
             if self.is_registry(module, store.target):
-                stored = self.values.qualify(module, store.value)
-                if stored is not None:
-                    self.registered.add(stored)
+                self.registered |= self.values.named(module, store.value)
 
     def _add(self, module: Module, value: Value) -> None:
-        name = self.values.qualify(module, value)
-        if name is not None:
-            self.registered.add(name)
+        self.registered |= self.values.named(module, value)
 
     def is_registry(self, module: Module, value: Value) -> bool:
         """``get_custom_objects()``, or a variable bound to it: writing to it registers."""
@@ -58,6 +54,8 @@ class Registry:
 
     def is_registrar(self, module: Module, value: Value) -> bool:
         """Does calling ``value`` register what it is given (directly, or as a decorator)?"""
+        if isinstance(value, IfExp):
+            return self.is_registrar(module, value.body) or self.is_registrar(module, value.orelse)
         if isinstance(value, Ref):
             qualified = self.values.qualify(module, value)
             return qualified is not None and (
@@ -96,6 +94,8 @@ class Registry:
         if found is None:
             return False
         module, function = found
+        if self._writes_registry(module, function.qualname):
+            return True  # get_custom_objects()[cls.__name__] = cls
         for callee in function.calls:
             target = self.modules.qualify(module, callee)
             if target is None:
@@ -103,6 +103,19 @@ class Registry:
             if names.is_registration(target) or self._registers_within(target, depth - 1, seen):
                 return True
         return False
+
+    def _writes_registry(self, module: Module, scope: str) -> bool:
+        if any(
+            s.scope == scope and self.is_registry(module, s.target) for s in module.facts.stores
+        ):
+            return True
+        return any(
+            site.scope == scope
+            and isinstance(site.call.func, Attr)
+            and site.call.func.attr == "update"
+            and self.is_registry(module, site.call.func.value)
+            for site in module.facts.calls
+        )
 
     def is_registered(self, cls: ProjectClass) -> bool:
         if cls.qualname in self.registered:

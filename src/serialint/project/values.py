@@ -18,6 +18,7 @@ from serialint.facts.model import (
     FString,
     FunctionFact,
     IfExp,
+    Item,
     ItemStore,
     Local,
     Param,
@@ -82,10 +83,15 @@ class Values:
                     elif func.attr == "compile":
                         self.compiles[key].append(site)
         self._reach: dict[str, frozenset[str]] = {}
+        self._calls_by_callee: dict[str, list[tuple[Module, CallSite]]] | None = None
 
     # -- names ----------------------------------------------------------------------------------
     def qualify(self, module: Module, value: Value) -> str | None:
-        """The absolute, canonical name a value names (``Ref`` only)."""
+        """The absolute, canonical name a value names.  A name defined differently in if/else
+        branches (``IfExp`` of references) qualifies as its last definition, as Python's last
+        assignment at import usually is; ``named`` gives every branch."""
+        while isinstance(value, IfExp) and isinstance(value.orelse, (Ref, IfExp)):
+            value = value.orelse
         if isinstance(value, Ref):
             return self.modules.qualify(module, value.name)
         return None
@@ -104,12 +110,16 @@ class Values:
         values = scope.values_of(name) if scope is not None else ()
         return (module, values) if values else None
 
-    def _named(self, module: Module, value: Value) -> str | None:
-        """The class or function a dict value hands over: ``A``, or an instance ``A()``."""
+    def named(self, module: Module, value: Value) -> set[str]:
+        """The classes or functions a value names: ``A``, an instance ``A()``, or either branch
+        of a name defined differently in if/else branches."""
+        if isinstance(value, IfExp):
+            return self.named(module, value.body) | self.named(module, value.orelse)
         if isinstance(value, Call):
             name = self.qualify(module, value.func)
-            return name if self.classes.get(name) is not None else None
-        return self.qualify(module, value)
+            return {name} if name is not None and self.classes.get(name) is not None else set()
+        name = self.qualify(module, value)
+        return {name} if name is not None else set()
 
     def is_keras(self, module: Module, value: Value, path: str) -> bool:
         return names.is_keras(self.qualify(module, value), path)
@@ -125,8 +135,8 @@ class Values:
             for key, item in zip(value.keys, value.values, strict=True):
                 if key is None:  # {**other}
                     found |= self.mapping(module, item, d)
-                elif (name := self._named(module, item)) is not None:
-                    found |= Mapping(frozenset({name}))
+                else:
+                    found |= Mapping(frozenset(self.named(module, item)))
             return found
         if isinstance(value, Const) and value.value is None:
             return Mapping()
@@ -136,8 +146,7 @@ class Values:
                 found |= self.mapping(module, assigned, d)
             slot = (module.name, value.scope, value.name)
             for store in self.stores.get(slot, []):
-                if (name := self.qualify(module, store.value)) is not None:
-                    found |= Mapping(frozenset({name}))
+                found |= Mapping(frozenset(self.named(module, store.value)))
             for site in self.updates.get(slot, []):
                 for part in self.update_arguments(site):
                     found |= self.mapping(module, part, d)
@@ -210,7 +219,7 @@ class Values:
                     found |= self.contents(module, part, d)
             return found
         if isinstance(value, Param):
-            return UNKNOWN
+            return self._argument_contents(module, value, d)
         if isinstance(value, Ref):
             qualified = self.qualify(module, value)
             where = self.global_values(qualified) if qualified else None
@@ -235,6 +244,52 @@ class Values:
             found |= self.contents(module, part, d)
         return found
 
+    def _argument_contents(self, module: Module, param: Param, depth: int) -> Contents:
+        """What the callers of a project function pass for one of its parameters; unknown when
+        it has no callers here (a library's API) or a caller hides it behind ``*args``."""
+        function = module.facts.functions.get(param.scope)
+        if function is None:
+            return UNKNOWN
+        if function.in_class is not None:
+            if function.name != "__init__":
+                return UNKNOWN  # a method's callers are calls on instances: not followed
+            callee = f"{module.name}.{function.in_class}"
+            params = [p for p in function.params if p.kind != "var_keyword"][1:]
+        else:
+            callee = f"{module.name}.{function.qualname}"
+            params = [p for p in function.params if p.kind != "var_keyword"]
+        names_in_order = [p.name for p in params if p.kind == "positional"]
+        if param.name not in {p.name for p in params}:
+            return UNKNOWN  # **kwargs
+        sites = self.calls_of(callee)
+        if not sites:
+            return UNKNOWN
+        position = names_in_order.index(param.name) if param.name in names_in_order else -1
+        found = Contents()
+        for caller, site in sites:
+            call = site.call
+            argument = call.argument(position, param.name)
+            if argument is None:
+                if call.has_star or call.has_double_star:
+                    return UNKNOWN
+                if param.default is not None:
+                    found |= self.contents(module, param.default, depth)
+                continue
+            found |= self.contents(caller, argument, depth)
+        return found
+
+    def calls_of(self, qualified: str) -> list[tuple[Module, CallSite]]:
+        """Every recorded call of a project function or class, by its canonical name."""
+        if self._calls_by_callee is None:
+            index: dict[str, list[tuple[Module, CallSite]]] = defaultdict(list)
+            for module in self.modules:
+                for site in module.facts.calls:
+                    callee = self.qualify(module, site.call.func)
+                    if callee is not None:
+                        index[callee].append((module, site))
+            self._calls_by_callee = index
+        return self._calls_by_callee.get(qualified, [])
+
     @staticmethod
     def _parts(value: Value) -> tuple[Value, ...] | None:
         if isinstance(value, Seq):
@@ -247,8 +302,8 @@ class Values:
             return (value.left, value.right)
         if isinstance(value, IfExp):
             return (value.body, value.orelse)
-        if isinstance(value, Starred):
-            return (value.value,)
+        if isinstance(value, (Starred, Item)):
+            return (value.value,)  # an element holds what the whole holds (a layer's outputs)
         return None
 
     def _built_by_callee(self, module: Module, func: Value, depth: int) -> Contents:
@@ -293,6 +348,8 @@ class Values:
         construction: tuple[Module, Call] | None,
         depth: int,
     ) -> Contents:
+        if attribute == "model" and self.classes.is_callback(cls):
+            return self._fitted_with(cls, depth)
         found = Contents()
         assigned_any = False
         for current in [cls, *self.classes.ancestors(cls)]:
@@ -305,6 +362,26 @@ class Values:
                         continue
                 found |= self.contents(current.module, assigned, depth + 1)
         return found if assigned_any else UNKNOWN
+
+    def _fitted_with(self, callback: ProjectClass, depth: int) -> Contents:
+        """A callback's ``self.model``: the models whose ``fit`` is given an instance of it."""
+        found = Contents()
+        fitted = False
+        for module in self.modules:
+            for site in module.facts.calls:
+                func = site.call.func
+                callbacks = site.call.keyword("callbacks")
+                if not (isinstance(func, Attr) and func.attr == "fit" and callbacks is not None):
+                    continue
+                given = self.contents(module, callbacks, depth + 1)
+                if given.unknown or any(
+                    (c := self.classes.all.get(name)) is not None
+                    and self.classes.derives_from(c, callback.qualname)
+                    for name in given.classes
+                ):
+                    fitted = True
+                    found |= self.contents(module, func.value, depth + 1)
+        return found if fitted else UNKNOWN
 
     @staticmethod
     def _argument_for(cls: ProjectClass, param: Param, call: Call) -> Value | None:
@@ -339,21 +416,21 @@ class Values:
             cls = self.classes.get(current)
             if cls is not None:
                 found.add(cls.qualname)
-                pending.extend(self._class_callees(cls))
+                pending.extend(self.class_callees(cls))
                 continue
             function = self.modules.function_fact(current)
             if function is not None:
-                pending.extend(self._callees(*function))
+                pending.extend(self.callees(*function))
         result = frozenset(found)
         self._reach[qualified] = result  # a complete closure: safe to keep
         return result
 
-    def _class_callees(self, cls: ProjectClass) -> Iterator[str]:
+    def class_callees(self, cls: ProjectClass) -> Iterator[str]:
         for current in [cls, *self.classes.ancestors(cls)]:
             for method in current.fact.methods:
                 yield f"{current.qualname}.{method}"
 
-    def _callees(self, module: Module, function: FunctionFact) -> Iterator[str]:
+    def callees(self, module: Module, function: FunctionFact) -> Iterator[str]:
         owner = (
             self.classes.get(f"{module.name}.{function.in_class}") if function.in_class else None
         )

@@ -16,7 +16,7 @@ def load_failure(name: str, kind: str, major: int) -> str:
             'fails (tf-keras: "The added layer must be an instance of class Layer. '
             f"Received: layer={name} of type <class 'str'>\" in a Sequential model)"
         )
-    return "fails: tf-keras cannot find it by name either"
+    return "fails (tf-keras cannot find it by name either)"
 
 
 def what_holds(kind: str) -> str:

@@ -1,0 +1,135 @@
+"""The fix engine: --fix, --unsafe-fixes and --diff, and how fixed files are written."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from serialint.cli import main
+from serialint.findings import Edit, Finding, Fix, Position
+from serialint.fixes import FixMode, apply_edits, fix_text
+from serialint.source import SourceFile
+
+from .conftest import write_project
+
+PACKAGE_LAYER = "import keras\n\n\nclass Scale(keras.layers.Layer):\n    pass\n"
+DECORATOR = '@keras.saving.register_keras_serializable(package="pkg")\n'
+
+
+def _package(root: Path, layers: bytes) -> Path:
+    (root / "pkg").mkdir()
+    (root / "pkg" / "__init__.py").write_text("")
+    target = root / "pkg" / "layers.py"
+    target.write_bytes(layers)
+    return target
+
+
+def test_fix_applies_the_safe_fix_and_reports_counts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = _package(tmp_path, PACKAGE_LAYER.encode())
+    assert main(["check", str(tmp_path), "--fix"]) == 0
+    assert target.read_text() == PACKAGE_LAYER.replace("class Scale", DECORATOR + "class Scale")
+    out = capsys.readouterr().out
+    assert "Found 1 error (1 fixed, 0 remaining)" in out
+    # A second run finds nothing and changes nothing.
+    before = target.read_bytes()
+    assert main(["check", str(tmp_path), "--fix"]) == 0
+    assert target.read_bytes() == before
+
+
+def test_unsafe_fixes_need_the_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_project(tmp_path, {"script.py": PACKAGE_LAYER})
+    script = tmp_path / "script.py"
+    assert main(["check", str(tmp_path), "--fix"]) == 1
+    assert script.read_text() == PACKAGE_LAYER
+    assert "No fixes available (1 hidden fix can be enabled with the `--unsafe-fixes` option)." in (
+        capsys.readouterr().out
+    )
+    assert main(["check", str(tmp_path), "--fix", "--unsafe-fixes"]) == 0
+    assert '@keras.saving.register_keras_serializable(package="script")' in script.read_text()
+
+
+def test_diff_shows_the_change_writes_nothing_and_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = _package(tmp_path, PACKAGE_LAYER.encode())
+    assert main(["check", str(tmp_path), "--diff"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("--- a/pkg/layers.py\n+++ b/pkg/layers.py\n")
+    assert "+" + DECORATOR in out
+    assert target.read_text() == PACKAGE_LAYER
+    # Nothing to fix: an empty diff and exit 0.
+    target.write_text(PACKAGE_LAYER.replace("class Scale", DECORATOR + "class Scale"))
+    assert main(["check", str(tmp_path), "--diff"]) == 0
+    assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("crlf", PACKAGE_LAYER.replace("\n", "\r\n").encode()),
+        ("cr-only", PACKAGE_LAYER.replace("\n", "\r").encode()),
+        ("bom", b"\xef\xbb\xbf" + PACKAGE_LAYER.encode()),
+        (
+            "latin-1-cookie",
+            "# -*- coding: latin-1 -*-\n# caf\xe9\n".encode("latin-1") + PACKAGE_LAYER.encode(),
+        ),
+        ("tabs", PACKAGE_LAYER.replace("    pass", "\tpass").encode()),
+    ],
+)
+def test_fixed_files_keep_encoding_bom_and_line_endings(
+    name: str, data: bytes, tmp_path: Path
+) -> None:
+    target = _package(tmp_path, data)
+    os.chmod(target, 0o640)
+    assert main(["check", str(tmp_path), "--fix"]) == 0
+    fixed = target.read_bytes()
+    newline = b"\r\n" if b"\r\n" in data else b"\r" if b"\r" in data else b"\n"
+    expected = data.replace(
+        b"class Scale", DECORATOR.encode().replace(b"\n", newline) + b"class Scale"
+    )
+    assert fixed == expected
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert sorted(p.name for p in target.parent.iterdir()) == ["__init__.py", "layers.py"]
+
+
+def test_two_fixes_in_one_file_add_the_import_once(tmp_path: Path) -> None:
+    source = (
+        "from tensorflow.keras import layers\n\n\n"
+        "class A(layers.Layer):\n    pass\n\n\nclass B(layers.Layer):\n    pass\n"
+    )
+    target = _package(tmp_path, source.encode())
+    assert main(["check", str(tmp_path), "--fix"]) == 0
+    fixed = target.read_text()
+    assert fixed.count("import tensorflow as tf\n") == 1
+    assert fixed.count('@tf.keras.utils.register_keras_serializable(package="pkg")\n') == 2
+    compile(fixed, "layers.py", "exec")
+
+
+def test_a_fix_that_would_break_the_file_is_dropped(tmp_path: Path) -> None:
+    source = SourceFile(tmp_path / "m.py", "x = 1\ny = 2\n", "utf-8")
+
+    def finding(content: str, at: Position) -> Finding:
+        fix = Fix("edit", "safe", (Edit(content, at, at),))
+        return Finding("SER101", "m", source.path, at, at, fix=fix)
+
+    broken = finding("def (:\n", Position(1, 1))
+    fixed = fix_text(source, [broken], FixMode.SAFE)
+    assert fixed.text == source.text and fixed.applied == []
+    assert [f for f, _ in fixed.rejected] == [broken]
+    # Beside good fixes, only the breaking one is dropped.
+    good, other = finding("z = 0\n", Position(2, 1)), finding("w = 3\n", Position(3, 1))
+    fixed = fix_text(source, [good, broken, other], FixMode.SAFE)
+    assert fixed.text == "x = 1\nz = 0\ny = 2\nw = 3\n"
+    assert fixed.applied == [good, other]
+    assert [f for f, _ in fixed.rejected] == [broken]
+
+
+def test_insertion_past_the_end_of_a_file_without_a_final_newline() -> None:
+    assert apply_edits("import a", [Edit("import b\n", Position(2, 1), Position(2, 1))]) == (
+        "import a\nimport b\n"
+    )
