@@ -21,7 +21,8 @@ from pathlib import Path
 
 from serialint.catalogue import load_catalogue
 from serialint.config import Config
-from serialint.engine import check, enabled_codes, exclude_matcher
+from serialint.api import lint_paths
+from serialint.engine import enabled_codes, exclude_matcher
 from serialint.files import discover
 from serialint.source import SourceFile, read_source
 
@@ -65,7 +66,7 @@ def main() -> None:
 
     def serialint_in_process() -> None:
         nonlocal findings
-        findings = len(check([root], config, catalogue, codes).findings)
+        findings = len(lint_paths([root], config, codes, catalogue=catalogue).findings)
 
     def serialint_cli() -> None:
         subprocess.run(

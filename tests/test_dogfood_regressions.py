@@ -679,3 +679,37 @@ def test_a_constructor_parameter_holds_what_its_callers_pass(tmp_path: Path) -> 
         "model_to_save=infer_model", "model_to_save=train_model"
     )
     assert codes_at(lint(tmp_path, files)) == [("SER101", "train.py", 3)]
+
+
+def test_every_definition_of_a_redefined_class_is_judged(tmp_path: Path) -> None:
+    # keras-io guides define `Linear` three times, each a class of its own at run time; a
+    # try/except pair is one class in two versions (tests/test_robustness.py).
+    source = """\
+        import keras
+        class Linear(keras.layers.Layer): pass
+        a = Linear()
+        @keras.saving.register_keras_serializable(package="guide")
+        class Linear(keras.layers.Layer): pass
+        b = Linear()
+        class Linear(keras.layers.Layer): pass
+        c = Linear()
+        """
+    assert [row for _, _, row in codes_at(lint(tmp_path, {"guide.py": source}))] == [2, 7]
+
+
+def test_model_from_config_with_custom_objects_is_a_load(tmp_path: Path) -> None:
+    # keras-io functional_api guide: rebuild a config with custom_objects.
+    source = """\
+        import keras
+        class CustomDense(keras.layers.Layer): pass
+        inputs = keras.Input((4,))
+        model = keras.Model(inputs, CustomDense()(inputs))
+        config = model.get_config()
+        new_model = keras.Model.from_config(config, custom_objects={"CustomDense": CustomDense})
+        """
+    assert lint(tmp_path, {"guide.py": source}) == []
+    bare = source.replace(', custom_objects={"CustomDense": CustomDense}', "")
+    assert codes_at(lint(tmp_path, {"guide.py": bare})) == [
+        ("SER101", "guide.py", 2),
+        ("SER401", "guide.py", 6),
+    ]

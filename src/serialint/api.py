@@ -18,6 +18,7 @@ from serialint.engine import (
     FileFacts,
     Inputs,
     discover_inputs,
+    few_collections,
     join,
     read_file,
     run_rules,
@@ -135,6 +136,18 @@ def lint_paths(
     catalogue: dict[str, RuleDoc] | None = None,
 ) -> LintResult:
     """Lint ``paths``; with ``fix``, apply the allowed fixes (written, or shown with ``diff``)."""
+    with few_collections():
+        return _lint_paths(paths, config, codes, fix, diff, catalogue)
+
+
+def _lint_paths(
+    paths: Sequence[Path],
+    config: Config,
+    codes: set[str] | None,
+    fix: FixMode,
+    diff: bool,
+    catalogue: dict[str, RuleDoc] | None,
+) -> LintResult:
     workspace, inputs = Workspace.load(paths, config, codes, catalogue)
     targets = inputs.targets
     results = [workspace.lint_file(p) for p in targets]

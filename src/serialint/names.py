@@ -129,6 +129,9 @@ def keras_name(qualified: str) -> KerasName | None:
         rest = _KERAS2_ENGINE.get(rest) or _public_from_private(rest)
         if flavor == "keras3":
             flavor = "keras2"
+    head, dot, member = rest.partition(".")
+    if head in _SYNONYMS and dot:  # keras.Model.from_config -> models.Model.from_config
+        rest = f"{_SYNONYMS[head]}.{member}"
     return KerasName(flavor, _SYNONYMS.get(rest, rest))
 
 
@@ -202,6 +205,10 @@ _MODEL_LOADERS: dict[str, int] = {
     "models.model_from_json": 1,
     "models.model_from_yaml": 1,
     "models.model_from_config": 1,
+    # keras.Model.from_config(config, custom_objects=...) rebuilds a functional config.
+    "models.Model.from_config": 1,
+    "models.Sequential.from_config": 1,
+    "models.Functional.from_config": 1,
 }
 
 
@@ -212,7 +219,9 @@ def model_loader(qualified: str | None) -> tuple[str, int] | None:
     name = keras_name(qualified)
     if name is None or name.path not in _MODEL_LOADERS:
         return None
-    return name.name, _MODEL_LOADERS[name.path]
+    # "load_model", or "Model.from_config" (the class is part of the name users know).
+    function = name.path.partition(".")[2] if name.path.endswith(".from_config") else name.name
+    return function, _MODEL_LOADERS[name.path]
 
 
 def is_get_custom_objects(qualified: str | None) -> bool:
@@ -309,6 +318,7 @@ FACT_CALL_NAMES = frozenset(
         "model_from_json",
         "model_from_yaml",
         "model_from_config",
+        "from_config",
         "deserialize_keras_object",
         "deserialize",
         "load_weights",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 import builtins
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -197,28 +197,51 @@ def _all_names(tree: ast.Module) -> tuple[str, ...] | None:
 # -- scopes ----------------------------------------------------------------------------------
 
 
-def _bound_in(body: Iterable[ast.AST]) -> set[str]:
-    """Names a function body binds (its locals), not looking into nested scopes."""
+def _bound_in(body: list[ast.stmt]) -> set[str]:
+    """Names a function body (or the module) binds, not looking into nested scopes.
+
+    Only statements and their targets are walked, not every expression: a walrus inside an
+    expression is missed, and its name then reads as the enclosing scope's (harmless here).
+    """
     bound: set[str] = set()
-    pending = list(body)
-    while pending:
-        node = pending.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bound.add(node.name)
-            pending.extend(node.decorator_list)
+    for statement, depth in _statements(body):
+        if depth:
             continue
-        if isinstance(
-            node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-        ):
-            continue
-        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            bound.add(node.id)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            bound.update((a.asname or a.name).split(".")[0] for a in node.names if a.name != "*")
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            bound.add(node.name)
-        pending.extend(ast.iter_child_nodes(node))
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(statement.name)
+        elif isinstance(statement, (ast.Import, ast.ImportFrom)):
+            bound.update(
+                (a.asname or a.name).split(".")[0] for a in statement.names if a.name != "*"
+            )
+        else:
+            for target in _targets(statement):
+                bound.update(_names_in(target))
     return bound
+
+
+def _targets(statement: ast.stmt) -> Iterator[ast.expr]:
+    if isinstance(statement, ast.Assign):
+        yield from statement.targets
+    elif isinstance(statement, (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor)):
+        yield statement.target
+    elif isinstance(statement, (ast.With, ast.AsyncWith)):
+        yield from (i.optional_vars for i in statement.items if i.optional_vars is not None)
+    elif isinstance(statement, ast.Try):
+        for handler in statement.handlers:
+            if handler.name:
+                yield ast.Name(handler.name, ast.Store())
+    elif isinstance(statement, ast.Delete):
+        yield from statement.targets
+
+
+def _names_in(target: ast.expr) -> Iterator[str]:
+    if isinstance(target, ast.Name):
+        yield target.id
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            yield from _names_in(element)
+    elif isinstance(target, ast.Starred):
+        yield from _names_in(target.value)
 
 
 @dataclass
@@ -289,15 +312,14 @@ class _Visitor(ast.NodeVisitor):
         # What the innermost body being visited is: a class body binds class attributes, which
         # methods do not see, so its assignments go to a scope of their own.
         self.class_bodies: list[dict[str, list[Assignment]] | None] = []
+        self.branches: list[tuple[int, str]] = []
         self.scope_data: dict[str, tuple[dict[str, list[Assignment]], tuple[str, ...]]] = {
             "": (self.module_assigned, ())
         }
 
     # -- names and values ---------------------------------------------------------------------
     def visit_Module(self, node: ast.Module) -> None:
-        self.module_bound = {
-            n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
-        } - set(self.table)
+        self.module_bound = _bound_in(node.body) - set(self.table)
         self.generic_visit(node)
 
     def resolve_name(self, name: str) -> Value:
@@ -460,6 +482,7 @@ class _Visitor(ast.NodeVisitor):
                 attributes=tuple((k, tuple(v)) for k, v in attributes.items()),
                 in_function=bool(self.frames),
                 abstract_hints=abstract,
+                branch=self.branches[-1] if self.branches else None,
             )
         )
 
@@ -677,6 +700,32 @@ class _Visitor(ast.NodeVisitor):
         if self.frames and exc is not None and _dotted(exc) == "NotImplementedError":
             self.frames[-1].raises_not_implemented = True
         self.generic_visit(node)
+
+    def _visit_branch(self, line: int, name: str, body: list[ast.stmt]) -> None:
+        self.branches.append((line, name))
+        for statement in body:
+            self.visit(statement)
+        self.branches.pop()
+
+    def visit_If(self, node: ast.If) -> None:
+        self.visit(node.test)
+        self._visit_branch(node.lineno, "body", node.body)
+        self._visit_branch(node.lineno, "orelse", node.orelse)
+
+    def visit_Try(self, node: ast.Try | ast.TryStar) -> None:
+        self._visit_branch(node.lineno, "body", node.body)
+        for index, handler in enumerate(node.handlers):
+            if handler.type is not None:
+                self.visit(handler.type)
+            if handler.name:
+                self._assign(
+                    ast.Name(handler.name, ast.Store(), lineno=handler.lineno), Opaque("exception")
+                )
+            self._visit_branch(node.lineno, f"except{index}", handler.body)
+        self._visit_branch(node.lineno, "orelse", node.orelse)
+        self._visit_branch(node.lineno, "finalbody", node.finalbody)
+
+    visit_TryStar = visit_Try
 
     def visit_With(self, node: ast.With | ast.AsyncWith) -> None:
         items = tuple(self.value(item.context_expr) for item in node.items)

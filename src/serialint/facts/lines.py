@@ -35,14 +35,18 @@ class Lines:
 
     def name_span(self, node: ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) -> Span:
         """Where the defined name itself stands (``class Name``), for reporting and fixes."""
-        keyword = "class" if isinstance(node, ast.ClassDef) else "def"
         line = node.lineno
         text = self.text(line)
         start = self.column(line, node.col_offset) - 1
-        match = re.compile(rf"(?:async\s+)?{keyword}\s+({re.escape(node.name)})").match(text, start)
-        if match is None:  # the name is on a continuation line: report the statement
-            return Span(line, start + 1, line, start + 1 + len(keyword))
-        return Span(line, match.start(1) + 1, line, match.end(1) + 1)
+        at = start
+        for word in ("async", "class" if isinstance(node, ast.ClassDef) else "def"):
+            if text.startswith(word, at):
+                at += len(word)
+                while at < len(text) and text[at] in " \t":
+                    at += 1
+        if not text.startswith(node.name, at):  # the name is on a continuation line
+            return Span(line, start + 1, line, start + 1)
+        return Span(line, at + 1, line, at + 1 + len(node.name))
 
     def indent(self, line: int) -> str:
         text = self.text(line)

@@ -238,6 +238,9 @@ class ClassFact:
 
     in_function: bool  # defined inside a function body
     abstract_hints: bool  # ABC base, @abstractmethod, or a method that raises NotImplementedError
+    # The innermost if/try branch the statement is in: (line of the if/try, branch), so that
+    # `try: class A ... except: class A ...` is known as two alternatives of one class.
+    branch: tuple[int, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,8 @@ from serialint.facts.model import Attr, Call, ModuleFacts, Ref
 from serialint.packaging import Packaging, is_test_module_name
 from serialint.paths import relative_parts
 from serialint.project.classes import Classes, KerasKind, ProjectClass
+from serialint.project.contents import ContentsAnalysis
+from serialint.project.imports import ImportGraph
 from serialint.project.loads import Loads, LoadSite
 from serialint.project.modules import Module, Modules
 from serialint.project.registry import Registry
@@ -70,7 +72,9 @@ class Project:
         self.values = Values(self.modules, self.classes)
         self.registry = Registry(self.modules, self.classes, self.values)
         self.loads = Loads(self.modules, self.values)
-        self.saves = Saves(self.modules, self.values)
+        self.imports = ImportGraph(self.modules, self.classes)
+        self.contents = ContentsAnalysis(self.values)
+        self.saves = Saves(self.modules, self.values, self.contents)
         # Callee -> the classes (or '' for module level and plain functions) it is called from.
         self._callers: dict[str, set[str]] = defaultdict(set)
         # Callee -> the (module, scope) pairs whose own code calls it.
@@ -88,7 +92,6 @@ class Project:
                     if qualified is not None:
                         self._callers[qualified].add(context)
                         self._call_scopes[qualified].add((module.name, function.qualname))
-        self._closures: dict[str, set[str]] = {}
         self._relevance: dict[str, set[str]] = {}
         self._persisted: dict[str, bool] = {}
 
@@ -105,9 +108,7 @@ class Project:
     def keras_classes(self, module: Module) -> list[tuple[ProjectClass, KerasKind]]:
         found = []
         for fact in module.facts.classes:
-            cls = self.classes.all.get(f"{module.name}.{fact.qualname}")
-            if cls is None or cls.fact is not fact:
-                continue
+            cls = self.classes.of_statement(module, fact)
             kind = self.classes.keras_kind(cls)
             if kind is not None:
                 found.append((cls, kind))
@@ -251,7 +252,7 @@ class Project:
         """Concrete Keras classes a load cannot find by name: unregistered, not found through
         their module, not rebuilt by a parent.  In a stable order."""
         found = []
-        for cls in self.classes.all.values():
+        for cls in self.classes.definitions:
             kind = self.classes.keras_kind(cls)
             if (
                 kind is not None
@@ -264,11 +265,11 @@ class Project:
         return sorted(found, key=lambda item: (str(item[0].module.path), item[0].line))
 
     @cached_property
-    def _unfindable_names(self) -> set[str]:
-        return {cls.qualname for cls, _ in self.unfindable}
+    def _unfindable_keys(self) -> set[str]:
+        return {cls.key for cls, _ in self.unfindable}
 
     def is_unfindable(self, cls: ProjectClass) -> bool:
-        return cls.qualname in self._unfindable_names
+        return cls.key in self._unfindable_keys
 
     def persisted_by_class_name(self, cls: ProjectClass) -> bool:
         """Can a model holding the class be saved whole, so that a load meets it by name?
@@ -278,9 +279,9 @@ class Project:
         as weights, checkpoints or exports; a training wrapper (a VAE, a GAN) that no save can
         hold while the functional parts built beside it are saved.
         """
-        if cls.qualname not in self._persisted:
-            self._persisted[cls.qualname] = self._judge_persisted(cls)
-        return self._persisted[cls.qualname]
+        if cls.key not in self._persisted:
+            self._persisted[cls.key] = self._judge_persisted(cls)
+        return self._persisted[cls.key]
 
     def _judge_persisted(self, cls: ProjectClass) -> bool:
         if self.is_library(cls.module):
@@ -300,53 +301,8 @@ class Project:
 
     # -- imports --------------------------------------------------------------------------------
     def import_closure(self, module: Module) -> set[str]:
-        """Project modules ``module`` imports, directly or through other project modules.
-
-        A name imported through a package's re-exports (``from pkg import Net`` where
-        ``pkg/__init__.py`` does ``from .models import *``) brings in the module defining it,
-        not everything the package re-exports.  ``from loss import *`` of a plain module brings
-        that module in; a star import of a package (a backend dispatch such as
-        ``from .backend.jax import *``) does not bring in everything below it.
-        """
-        if module.name in self._closures:
-            return self._closures[module.name]
-        seen = {module.name}
-        pending = [module]
-        while pending:
-            current = pending.pop()
-            for reference in current.facts.names.values():
-                if reference.startswith("@"):
-                    continue
-                qualified = self.modules.absolute(current, reference)
-                if qualified is None:
-                    continue
-                target = self.modules.find(qualified, current.path)
-                if target is None:
-                    defined = self.classes.get(qualified)
-                    target = defined.module if defined is not None else None
-                if target is None:
-                    target = self.modules.find(qualified.rpartition(".")[0], current.path)
-                if target is not None and target.name not in seen:
-                    seen.add(target.name)
-                    pending.append(target)
-            for imported in current.facts.imports:
-                # `import tools.convert` imports tools.convert, though it binds only `tools`.
-                if imported.name is not None:
-                    continue
-                target = self.modules.find(
-                    self.modules.absolute(current, imported.module) or "", current.path
-                )
-                if target is not None and target.name not in seen:
-                    seen.add(target.name)
-                    pending.append(target)
-            for star in current.facts.star_imports:
-                source = self.modules.absolute(current, star)
-                target = self.modules.find(source, current.path) if source else None
-                if target is not None and not target.is_package and target.name not in seen:
-                    seen.add(target.name)
-                    pending.append(target)
-        self._closures[module.name] = seen
-        return seen
+        """Project modules ``module`` imports, directly or through others (itself included)."""
+        return self.imports.closure(module)
 
     # -- loads ----------------------------------------------------------------------------------
     def classes_relevant_to(
@@ -361,6 +317,13 @@ class Project:
         """
         closure = self.import_closure(module)
         own = [item for item in self.stored_by_name if item[0].module.name in closure]
+        # A class made inside a function exists only where that function runs: a loader
+        # elsewhere can meet it only through its own module.
+        candidates = [
+            item
+            for item in self.stored_by_name
+            if not item[0].fact.in_function or item[0].module.name == module.name
+        ]
         has_keras_classes = any(
             self.classes.keras_kind(c)
             for c in self.classes.all.values()
@@ -370,9 +333,7 @@ class Project:
             return own
         top = _top_directory(module.path, self.root)
         nearby = [
-            item
-            for item in self.stored_by_name
-            if _top_directory(item[0].module.path, self.root) == top
+            item for item in candidates if _top_directory(item[0].module.path, self.root) == top
         ]
         if nearby or any(
             self.classes.keras_kind(c)
@@ -380,7 +341,7 @@ class Project:
             if _top_directory(c.module.path, self.root) == top
         ):
             return nearby
-        return list(self.stored_by_name)
+        return candidates
 
     def relevant_to_load(self, load: LoadSite) -> set[str]:
         """The classes (unfindable, stored by name) a model loaded at ``load`` can plausibly contain.
@@ -486,7 +447,7 @@ class Project:
 
     def _users(self, cls: ProjectClass) -> set[str]:
         """The modules whose programs can hold the class: those importing its module."""
-        return {m.name for m in self.modules if cls.module.name in self.import_closure(m)}
+        return self.imports.importers(cls.module)
 
     # -- custom-objects helpers -----------------------------------------------------------------
     @cached_property

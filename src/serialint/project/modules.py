@@ -86,6 +86,12 @@ class Modules:
             for suffix in suffixes(fact.path, root):
                 self._by_suffix[suffix].append(module)
         self._canonical: dict[str, str] = {}
+        # Per module: the renamed sibling scripts its imports mean (resolved once, not per name).
+        self._renames: dict[str, dict[str, str]] = {
+            module.name: self.siblings[key.parent]
+            for key, module in self.by_path.items()
+            if key.parent in self.siblings
+        }
 
     def __iter__(self) -> Iterator[Module]:
         return iter(self.by_name.values())
@@ -117,7 +123,7 @@ class Modules:
         if reference.startswith("."):
             return self._relative(module, reference)
         head, dot, rest = reference.partition(".")
-        renamed = self.siblings.get(resolved(module.path).parent, {}).get(head)
+        renamed = self._renames.get(module.name, {}).get(head)
         return renamed + dot + rest if renamed else reference
 
     def _relative(self, module: Module, reference: str) -> str | None:

@@ -118,9 +118,12 @@ class Registry:
         )
 
     def is_registered(self, cls: ProjectClass) -> bool:
+        """By a call or a registry dict naming it, or by a decorator on it or on one of its
+        alternatives (``try: @register class A ... except: class A ...``: one class)."""
         if cls.qualname in self.registered:
             return True
         return any(
-            self.is_registering_decorator(cls.module, decorator)
-            for decorator in cls.fact.decorators
+            self.is_registering_decorator(version.module, decorator)
+            for version in self.classes.alternatives.get(cls.key, [cls])
+            for decorator in version.fact.decorators
         )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from serialint import names
 from serialint.facts.model import Attr, CallSite, Const, Local, Param, Ref, Seq, Value
+from serialint.project.contents import ContentsAnalysis
 from serialint.project.modules import Module, Modules
 from serialint.project.values import UNKNOWN, Contents, Values
 
@@ -35,11 +36,14 @@ def _receiver_name(value: Value) -> str:
 
 
 class Saves:
-    def __init__(self, modules: Modules, values: Values) -> None:
+    def __init__(self, modules: Modules, values: Values, contents: ContentsAnalysis) -> None:
         self.modules = modules
         self.values = values
+        self.analysis = contents
         self.sites: list[SaveSite] = []
         for module in modules:
+            if module.name.split(".")[0] in names.KERAS_SELF_IMPORTING_PACKAGES:
+                continue  # Keras' own implementation of saving (checking Keras itself)
             fits: dict[str, list[Value]] = {}
             for site in module.facts.calls:
                 func = site.call.func
@@ -106,7 +110,7 @@ class Saves:
         key = id(save)
         if key not in self._contents:
             self._contents[key] = (
-                UNKNOWN if save.value is None else self.values.contents(save.module, save.value)
+                UNKNOWN if save.value is None else self.analysis.of(save.module, save.value)
             )
         return self._contents[key]
 

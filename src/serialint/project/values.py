@@ -10,21 +10,17 @@ from dataclasses import dataclass
 from serialint import names
 from serialint.facts.model import (
     Attr,
-    BinOp,
     Call,
     CallSite,
     Const,
     DictLit,
-    FString,
     FunctionFact,
     IfExp,
-    Item,
     ItemStore,
     Local,
     Param,
     Ref,
     Seq,
-    Starred,
     Value,
 )
 from serialint.project.classes import Classes, ProjectClass
@@ -84,6 +80,7 @@ class Values:
                         self.compiles[key].append(site)
         self._reach: dict[str, frozenset[str]] = {}
         self._calls_by_callee: dict[str, list[tuple[Module, CallSite]]] | None = None
+        self._fit_sites: list[tuple[Module, CallSite]] | None = None
 
     # -- names ----------------------------------------------------------------------------------
     def qualify(self, module: Module, value: Value) -> str | None:
@@ -125,16 +122,21 @@ class Values:
         return names.is_keras(self.qualify(module, value), path)
 
     # -- dicts ------------------------------------------------------------------------------------
-    def mapping(self, module: Module, value: Value, depth: int = 0) -> Mapping:
-        """What a dict expression holds (``custom_objects=...``)."""
-        if depth > _MAX_DEPTH:
-            return OPAQUE
-        d = depth + 1
+    def mapping(
+        self, module: Module, value: Value, seen: set[tuple[str, Value]] | None = None
+    ) -> Mapping:
+        """What a dict expression holds (``custom_objects=...``).  ``seen`` is shared by one
+        question: each value counts once, so a dict built from itself ends the walk."""
+        seen = set() if seen is None else seen
+        key = (module.name, value)
+        if key in seen:
+            return Mapping()
+        seen.add(key)
         if isinstance(value, DictLit):
             found = Mapping()
-            for key, item in zip(value.keys, value.values, strict=True):
-                if key is None:  # {**other}
-                    found |= self.mapping(module, item, d)
+            for item_key, item in zip(value.keys, value.values, strict=True):
+                if item_key is None:  # {**other}
+                    found |= self.mapping(module, item, seen)
                 else:
                     found |= Mapping(frozenset(self.named(module, item)))
             return found
@@ -143,13 +145,13 @@ class Values:
         if isinstance(value, Local):
             found = Mapping()
             for assigned in self.locals_of(module, value):
-                found |= self.mapping(module, assigned, d)
+                found |= self.mapping(module, assigned, seen)
             slot = (module.name, value.scope, value.name)
             for store in self.stores.get(slot, []):
                 found |= Mapping(frozenset(self.named(module, store.value)))
             for site in self.updates.get(slot, []):
                 for part in self.update_arguments(site):
-                    found |= self.mapping(module, part, d)
+                    found |= self.mapping(module, part, seen)
             return found
         if isinstance(value, Ref):
             qualified = self.qualify(module, value)
@@ -158,18 +160,18 @@ class Values:
                 return OPAQUE if qualified and self.modules.split(qualified) else Mapping()
             found = Mapping()
             for assigned in where[1]:
-                found |= self.mapping(where[0], assigned, d)
+                found |= self.mapping(where[0], assigned, seen)
             return found
         if isinstance(value, Call):
-            return self._call_mapping(module, value, d)
+            return self._call_mapping(module, value, seen)
         return OPAQUE  # a parameter, an attribute, a subscript: may hold anything
 
-    def _call_mapping(self, module: Module, call: Call, depth: int) -> Mapping:
+    def _call_mapping(self, module: Module, call: Call, seen: set[tuple[str, Value]]) -> Mapping:
         callee = self.qualify(module, call.func)
         if callee == "dict" or callee == "?dict":
             found = Mapping()
             for part in [*call.args, *(k.value for k in call.keywords if k.name is None)]:
-                found |= self.mapping(module, part, depth)
+                found |= self.mapping(module, part, seen)
             for keyword in call.keywords:
                 if keyword.name and (name := self.qualify(module, keyword.value)):
                     found |= Mapping(frozenset({name}))
@@ -187,7 +189,7 @@ class Values:
             if not function.returns:
                 return OPAQUE
             for returned in function.returns:
-                result |= self.mapping(owner, returned, depth)
+                result |= self.mapping(owner, returned, seen)
             return result
         if self.modules.split(callee) is not None:
             return OPAQUE  # a project name we cannot read (a class, a method)
@@ -205,79 +207,7 @@ class Values:
             else:
                 yield DictLit((Const(keyword.name),), (keyword.value,))
 
-    # -- what a model can contain ---------------------------------------------------------------
-    def contents(self, module: Module, value: Value, depth: int = 0) -> Contents:
-        if depth > _MAX_DEPTH:
-            return UNKNOWN
-        d = depth + 1
-        if isinstance(value, Local):
-            found = Contents()
-            for assigned in self.locals_of(module, value):
-                found |= self.contents(module, assigned, d)
-            for site in self.compiles.get((module.name, value.scope, value.name), []):
-                for part in [*site.call.args, *(k.value for k in site.call.keywords)]:
-                    found |= self.contents(module, part, d)
-            return found
-        if isinstance(value, Param):
-            return self._argument_contents(module, value, d)
-        if isinstance(value, Ref):
-            qualified = self.qualify(module, value)
-            where = self.global_values(qualified) if qualified else None
-            if where is None:
-                return Contents()
-            found = Contents()
-            for assigned in where[1]:
-                found |= self.contents(where[0], assigned, d)
-            return found
-        if isinstance(value, Call):
-            found = self._built_by_callee(module, value.func, d)
-            for part in [*value.args, *(k.value for k in value.keywords)]:
-                found |= self.contents(module, part, d)
-            return found
-        if isinstance(value, Attr):
-            return self._attribute_contents(module, value, d)
-        parts = self._parts(value)
-        if parts is None:
-            return Contents() if isinstance(value, Const) else UNKNOWN
-        found = Contents()
-        for part in parts:
-            found |= self.contents(module, part, d)
-        return found
-
-    def _argument_contents(self, module: Module, param: Param, depth: int) -> Contents:
-        """What the callers of a project function pass for one of its parameters; unknown when
-        it has no callers here (a library's API) or a caller hides it behind ``*args``."""
-        function = module.facts.functions.get(param.scope)
-        if function is None:
-            return UNKNOWN
-        if function.in_class is not None:
-            if function.name != "__init__":
-                return UNKNOWN  # a method's callers are calls on instances: not followed
-            callee = f"{module.name}.{function.in_class}"
-            params = [p for p in function.params if p.kind != "var_keyword"][1:]
-        else:
-            callee = f"{module.name}.{function.qualname}"
-            params = [p for p in function.params if p.kind != "var_keyword"]
-        names_in_order = [p.name for p in params if p.kind == "positional"]
-        if param.name not in {p.name for p in params}:
-            return UNKNOWN  # **kwargs
-        sites = self.calls_of(callee)
-        if not sites:
-            return UNKNOWN
-        position = names_in_order.index(param.name) if param.name in names_in_order else -1
-        found = Contents()
-        for caller, site in sites:
-            call = site.call
-            argument = call.argument(position, param.name)
-            if argument is None:
-                if call.has_star or call.has_double_star:
-                    return UNKNOWN
-                if param.default is not None:
-                    found |= self.contents(module, param.default, depth)
-                continue
-            found |= self.contents(caller, argument, depth)
-        return found
-
+    # -- calls ---------------------------------------------------------------------------------
     def calls_of(self, qualified: str) -> list[tuple[Module, CallSite]]:
         """Every recorded call of a project function or class, by its canonical name."""
         if self._calls_by_callee is None:
@@ -290,109 +220,20 @@ class Values:
             self._calls_by_callee = index
         return self._calls_by_callee.get(qualified, [])
 
-    @staticmethod
-    def _parts(value: Value) -> tuple[Value, ...] | None:
-        if isinstance(value, Seq):
-            return value.items
-        if isinstance(value, DictLit):
-            return value.values
-        if isinstance(value, FString):
-            return value.parts
-        if isinstance(value, BinOp):
-            return (value.left, value.right)
-        if isinstance(value, IfExp):
-            return (value.body, value.orelse)
-        if isinstance(value, (Starred, Item)):
-            return (value.value,)  # an element holds what the whole holds (a layer's outputs)
-        return None
+    def fit_sites(self) -> list[tuple[Module, CallSite]]:
+        """Every ``x.fit(..., callbacks=...)``."""
+        if self._fit_sites is None:
+            self._fit_sites = [
+                (module, site)
+                for module in self.modules
+                for site in module.facts.calls
+                if isinstance(site.call.func, Attr)
+                and site.call.func.attr == "fit"
+                and site.call.keyword("callbacks") is not None
+            ]
+        return self._fit_sites
 
-    def _built_by_callee(self, module: Module, func: Value, depth: int) -> Contents:
-        if isinstance(func, Ref):
-            callee = self.qualify(module, func)
-            if callee is None:
-                return Contents()
-            keras = names.keras_name(callee)
-            if keras is not None:
-                # A loaded model holds whatever the file held.
-                return UNKNOWN if names.model_loader(callee) else Contents()
-            return Contents(self.reachable_classes(callee))
-        return self.contents(module, func, depth)
-
-    def _attribute_contents(self, module: Module, value: Attr, depth: int) -> Contents:
-        """``self.encoder`` or ``vae.encoder``: what was assigned to that attribute."""
-        owner = value.value
-        if isinstance(owner, Param) and (cls := self._class_of_scope(module, owner.scope)):
-            return self._assigned_attribute(cls, value.attr, None, depth)
-        if isinstance(owner, Local):
-            found = Contents()
-            for assigned in self.locals_of(module, owner):
-                made = (
-                    self.classes.get(self.qualify(module, assigned.func))
-                    if isinstance(assigned, Call)
-                    else None
-                )
-                if (
-                    made is None
-                    or not isinstance(assigned, Call)
-                    or not self.classes.method(made, "__init__")
-                ):
-                    return self.contents(module, owner, depth)
-                found |= self._assigned_attribute(made, value.attr, (module, assigned), depth)
-            return found
-        return self.contents(module, owner, depth)
-
-    def _assigned_attribute(
-        self,
-        cls: ProjectClass,
-        attribute: str,
-        construction: tuple[Module, Call] | None,
-        depth: int,
-    ) -> Contents:
-        if attribute == "model" and self.classes.is_callback(cls):
-            return self._fitted_with(cls, depth)
-        found = Contents()
-        assigned_any = False
-        for current in [cls, *self.classes.ancestors(cls)]:
-            for assigned in current.fact.attribute(attribute):
-                assigned_any = True
-                if isinstance(assigned, Param) and construction is not None:
-                    argument = self._argument_for(current, assigned, construction[1])
-                    if argument is not None:
-                        found |= self.contents(construction[0], argument, depth + 1)
-                        continue
-                found |= self.contents(current.module, assigned, depth + 1)
-        return found if assigned_any else UNKNOWN
-
-    def _fitted_with(self, callback: ProjectClass, depth: int) -> Contents:
-        """A callback's ``self.model``: the models whose ``fit`` is given an instance of it."""
-        found = Contents()
-        fitted = False
-        for module in self.modules:
-            for site in module.facts.calls:
-                func = site.call.func
-                callbacks = site.call.keyword("callbacks")
-                if not (isinstance(func, Attr) and func.attr == "fit" and callbacks is not None):
-                    continue
-                given = self.contents(module, callbacks, depth + 1)
-                if given.unknown or any(
-                    (c := self.classes.all.get(name)) is not None
-                    and self.classes.derives_from(c, callback.qualname)
-                    for name in given.classes
-                ):
-                    fitted = True
-                    found |= self.contents(module, func.value, depth + 1)
-        return found if fitted else UNKNOWN
-
-    @staticmethod
-    def _argument_for(cls: ProjectClass, param: Param, call: Call) -> Value | None:
-        init = cls.fact.init
-        if init is None or param.scope != init.qualname:
-            return None
-        positional = [p.name for p in init.params if p.kind == "positional"][1:]
-        position = positional.index(param.name) if param.name in positional else -1
-        return call.argument(position, param.name)
-
-    def _class_of_scope(self, module: Module, scope: str) -> ProjectClass | None:
+    def class_of_scope(self, module: Module, scope: str) -> ProjectClass | None:
         function = module.facts.functions.get(scope)
         if function is None or function.in_class is None:
             return None
@@ -473,7 +314,7 @@ class Values:
             return self._annotation_kind(module, value.annotation) if value.annotation else None
         if isinstance(value, Attr):
             owner = value.value
-            if isinstance(owner, Param) and (cls := self._class_of_scope(module, owner.scope)):
+            if isinstance(owner, Param) and (cls := self.class_of_scope(module, owner.scope)):
                 for assigned in cls.fact.attribute(value.attr):
                     kind = self.keras_value_kind(cls.module, assigned, 10**9, d)
                     if kind is not None:
