@@ -713,3 +713,17 @@ def test_model_from_config_with_custom_objects_is_a_load(tmp_path: Path) -> None
         ("SER101", "guide.py", 2),
         ("SER401", "guide.py", 6),
     ]
+
+
+def test_a_value_partly_unknown_still_holds_what_is_known(tmp_path: Path) -> None:
+    # keras-io shiftvit: the exported model is built from the class and from values that cannot
+    # be traced; the class is still known to be in what is saved (state only).
+    source = """\
+        import keras
+        class ShiftViT(keras.Model): pass
+        def build(augmenter):
+            return keras.Sequential([augmenter, ShiftViT()])
+        model = build(augmenter=make_augmenter())
+        model.export("exported")
+        """
+    assert lint(tmp_path, {"train.py": source}) == []

@@ -60,6 +60,7 @@ class ContentsAnalysis:
 
     def _traverse(self, module: Module, value: Value) -> Contents:
         classes: set[str] = set()
+        unknown = False
         seen: set[tuple[str, Value]] = set()
         pending: list[Step] = [(module, value)]
         while pending:
@@ -72,9 +73,10 @@ class ContentsAnalysis:
                 return Contents(frozenset(classes), unknown=True)
             found = self._expand(current_module, current, pending)
             if found is None:
-                return Contents(frozenset(classes), unknown=True)
-            classes |= found
-        return Contents(frozenset(classes))
+                unknown = True  # part of it can be anything; the rest is still known to be in it
+            else:
+                classes |= found
+        return Contents(frozenset(classes), unknown)
 
     def _expand(self, module: Module, value: Value, pending: list[Step]) -> set[str] | None:
         """Classes the value itself builds, with what it stands for pushed on ``pending``;
