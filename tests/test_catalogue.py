@@ -25,7 +25,9 @@ def test_every_entry_is_complete_and_well_formed() -> None:
     assert len(names) == len(set(names))
     for doc in CATALOGUE.values():
         assert doc.name == doc.name.lower() and " " not in doc.name, doc.code
-        assert doc.fix_safety in ("none", "safe", "unsafe"), doc.code
+        assert doc.fix_safety in ("none", "safe", "unsafe", "mixed"), doc.code
+        if doc.fix_safety == "mixed":
+            assert doc.fix_safety_note, f"{doc.code}: a mixed fix says when it is safe"
         assert doc.what_it_does and doc.why_bad and doc.example and doc.use_instead, doc.code
         assert set(doc.keras_versions) <= {"2", "3"}, doc.code
         if doc.kind == "rule":

@@ -31,6 +31,7 @@ class RuleDoc:
     fix_safety: str
     keras_versions: tuple[str, ...]
     references: tuple[str, ...]
+    fix_safety_note: str = ""  # why the fix has that safety (optional)
 
 
 _REQUIRED = (
@@ -95,6 +96,7 @@ def load_catalogue(directory: Path | None = None) -> dict[str, RuleDoc]:
             fix_safety=data["fix_safety"],
             keras_versions=tuple(data["keras_versions"]),
             references=tuple(data["references"]),
+            fix_safety_note=data.get("fix_safety_note", "").strip(),
         )
     if not docs:
         raise CatalogueError(f"{directory}: no rules found")

@@ -13,6 +13,8 @@ _SAFETY = {
     "none": "No automatic fix is offered.",
     "safe": "The fix is safe: it keeps the program's behaviour.",
     "unsafe": "The fix is unsafe: it may change behaviour, so review it before applying it.",
+    "mixed": "Whether the fix is safe depends on the case (below): `--fix` applies the safe "
+    "ones, `--fix --unsafe-fixes` all of them.",
 }
 
 
@@ -52,6 +54,7 @@ def rule_markdown(doc: RuleDoc) -> str:
         "",
         "## Fix safety",
         _SAFETY.get(doc.fix_safety, doc.fix_safety),
+        *(["", doc.fix_safety_note] if doc.fix_safety_note else []),
         "",
         "## Suppressing",
         f"Add `# noqa: {doc.code}` or `# serialint: ignore[{doc.code}]` to the reported line, or "

@@ -6,6 +6,7 @@ used in a way that does.  Every load runs in a process that did not build the mo
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -157,3 +158,47 @@ def test_the_same_sublayer_placed_in_a_model_directly_is_stored_by_name(loaded: 
 
 def test_the_saved_parts_of_a_training_wrapper_need_no_wrapper_class(loaded: Results) -> None:
     assert_succeeded(loaded["wrapper_parts"])
+
+
+OLD_SAVE = """
+import keras
+from before import Scale
+
+keras.Sequential([keras.Input((3,)), Scale()]).save("old.keras")
+report("saved")
+"""
+
+AFTER_FIX = """
+import keras
+from after import Scale  # the same class, now registered as fixed/Scale
+
+attempt("old_file_custom_objects", lambda: keras.saving.load_model(
+    "old.keras", custom_objects={"Scale": Scale}))
+attempt("old_file_plain", lambda: keras.saving.load_model("old.keras"))
+keras.Sequential([keras.Input((3,)), Scale()]).save("new.keras")
+report("new_saved")
+"""
+
+NEW_LOAD = """
+import keras
+import after  # registers fixed>Scale
+
+attempt("new_file_plain", lambda: keras.saving.load_model("new.keras"))
+"""
+
+
+def test_files_saved_before_the_fix_load_as_they_did(tmp_path: Path) -> None:
+    """SER101's fix-safety claim: registering the class changes no earlier outcome."""
+    layer = "import keras\n{decorator}class Scale(keras.layers.Layer):\n    pass\n"
+    (tmp_path / "before.py").write_text(layer.format(decorator=""))
+    decorator = '@keras.saving.register_keras_serializable(package="fixed")\n'
+    (tmp_path / "after.py").write_text(layer.format(decorator=decorator))
+    [saved] = run_scripts([(tmp_path, OLD_SAVE)])
+    saved.assert_clean_exit()
+    [after] = run_scripts([(tmp_path, AFTER_FIX)])
+    after.assert_clean_exit()
+    assert_succeeded(after.result("old_file_custom_objects"))
+    assert_failed(after.result("old_file_plain"), "TypeError", LOCATE, "'Scale'")
+    [new] = run_scripts([(tmp_path, NEW_LOAD)])
+    new.assert_clean_exit()
+    assert_succeeded(new.result("new_file_plain"))
