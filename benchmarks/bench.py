@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import statistics
 import subprocess
 import sys
@@ -19,9 +20,9 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+from serialint.api import lint_paths
 from serialint.catalogue import load_catalogue
 from serialint.config import Config
-from serialint.api import lint_paths
 from serialint.engine import enabled_codes, exclude_matcher
 from serialint.files import discover
 from serialint.source import SourceFile, read_source
@@ -37,7 +38,9 @@ def _median_seconds(action: Callable[[], object], repeat: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("directory", type=Path)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
@@ -55,10 +58,8 @@ def main() -> None:
                 source = read_source(path)
                 if isinstance(source, SourceFile):
                     lines += source.text.count("\n")
-                    try:
+                    with contextlib.suppress(SyntaxError, ValueError, RecursionError):
                         ast.parse(source.text)
-                    except (SyntaxError, ValueError, RecursionError):
-                        pass
 
     catalogue = load_catalogue()
     codes = enabled_codes(catalogue, (), ())

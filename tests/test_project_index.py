@@ -103,6 +103,15 @@ def test_module_names_follow_packages(tmp_path: Path) -> None:
     assert module_name_for(tmp_path / "src/pkg/sub/mod.py") == ("pkg.sub.mod", False)
     assert module_name_for(tmp_path / "src/pkg/__init__.py") == ("pkg", True)
     assert module_name_for(tmp_path / "run.py") == ("run", False)
+    # keras-hub: a directory without __init__.py inside a package is a namespace package.
+    (tmp_path / "src" / "pkg" / "sub" / "edrec").mkdir()
+    (tmp_path / "src" / "pkg" / "sub" / "edrec" / "layers.py").write_text("")
+    assert module_name_for(tmp_path / "src/pkg/sub/edrec/layers.py") == (
+        "pkg.sub.edrec.layers",
+        False,
+    )
+    (tmp_path / "scripts").mkdir()
+    assert module_name_for(tmp_path / "scripts" / "tool.py") == ("tool", False)
 
 
 def test_namespace_packages_resolve_by_path_suffix(tmp_path: Path) -> None:

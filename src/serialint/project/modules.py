@@ -31,12 +31,29 @@ class Module:
         return self.facts.is_package
 
 
+_NAMESPACE_DEPTH = 3  # directories without __init__.py allowed below a regular package
+
+
 def module_name_for(path: Path) -> tuple[str, bool]:
-    """Dotted module name from the package structure (``__init__.py`` files) around ``path``."""
+    """Dotted module name from the package structure (``__init__.py`` files) around ``path``.
+
+    A directory without ``__init__.py`` inside a regular package is a namespace package, and
+    Python imports its modules under the full name (``keras_hub.src.models.edrec.layers``).
+    """
     path = resolved(path)
     is_package = path.name == "__init__.py"
     parts = [] if is_package else [path.stem]
     directory = path.parent
+    gap = []
+    for _ in range(_NAMESPACE_DEPTH):
+        if (directory / "__init__.py").is_file() or directory == directory.parent:
+            break
+        gap.append(directory.name)
+        directory = directory.parent
+    if (directory / "__init__.py").is_file():
+        parts += gap
+    else:
+        directory = path.parent
     while (directory / "__init__.py").is_file() and directory != directory.parent:
         parts.append(directory.name)
         directory = directory.parent
