@@ -473,3 +473,39 @@ EXTERNAL_ROOTS = frozenset(
 KIND_PACKAGES = frozenset(
     {"layers", "losses", "metrics", "optimizers", "initializers", "regularizers", "constraints"}
 )
+
+
+# The registration decorator of each flavour: how it is reached from each importable root, and
+# (name bound, import statement, spelling) when the module must import it.
+DECORATOR_PATHS: dict[str, tuple[tuple[str, str], ...]] = {
+    "keras3": (
+        ("keras", "saving.register_keras_serializable"),
+        ("keras.saving", "register_keras_serializable"),
+        ("keras.saving.register_keras_serializable", ""),
+        ("keras.utils.register_keras_serializable", ""),
+    ),
+    # tf.keras.utils has it in every TensorFlow 2 release; tf.keras.saving is not even an
+    # attribute under Keras 3 after a plain `import tensorflow`.
+    "tf.keras": (
+        ("tensorflow", "keras.utils.register_keras_serializable"),
+        ("tensorflow.keras", "utils.register_keras_serializable"),
+        ("tensorflow.keras.utils", "register_keras_serializable"),
+        ("tensorflow.keras.utils.register_keras_serializable", ""),
+        ("tensorflow.keras.saving.register_keras_serializable", ""),
+    ),
+    "keras2": (
+        ("tf_keras", "saving.register_keras_serializable"),
+        ("tf_keras.saving", "register_keras_serializable"),
+        ("tf_keras.saving.register_keras_serializable", ""),
+        ("tf_keras.utils.register_keras_serializable", ""),
+    ),
+}
+DECORATOR_IMPORTS: dict[str, tuple[str, str, str]] = {
+    "keras3": ("keras", "import keras", "keras.saving.register_keras_serializable"),
+    "tf.keras": ("tf", "import tensorflow as tf", "tf.keras.utils.register_keras_serializable"),
+    "keras2": ("tf_keras", "import tf_keras", "tf_keras.saving.register_keras_serializable"),
+}
+
+
+# Path suffixes of whole-model files (Keras 3 .keras, legacy HDF5, Keras 2's SavedModel "x.tf").
+MODEL_FILE_SUFFIXES = (".keras", ".h5", ".hdf5", ".tf")

@@ -267,13 +267,6 @@ class Modules:
         module, local = found
         return module.facts.class_index.get(local) or module.facts.functions.get(local)
 
-    def class_fact(self, qualified: str) -> tuple[Module, ClassFact] | None:
-        found = self.split(qualified)
-        if found is None:
-            return None
-        cls = found[0].facts.class_index.get(found[1])
-        return (found[0], cls) if cls is not None else None
-
     def function_fact(self, qualified: str) -> tuple[Module, FunctionFact] | None:
         found = self.split(qualified)
         if found is None:

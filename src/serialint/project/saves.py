@@ -10,8 +10,6 @@ from serialint.project.contents import ContentsAnalysis
 from serialint.project.modules import Module, Modules
 from serialint.project.values import UNKNOWN, Contents, Values
 
-_KERAS_SUFFIXES = (".keras", ".h5", ".hdf5", ".tf")
-
 
 @dataclass(frozen=True)
 class SaveSite:
@@ -102,7 +100,7 @@ class Saves:
         return (
             isinstance(first, Const)
             and isinstance(first.value, str)
-            and first.value.endswith(_KERAS_SUFFIXES)
+            and first.value.endswith(names.MODEL_FILE_SUFFIXES)
         ) or call.keyword("save_format") is not None
 
     def contents(self, save: SaveSite) -> Contents:

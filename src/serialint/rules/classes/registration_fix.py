@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from serialint import names
 from serialint.findings import Edit, Fix, Position
 from serialint.project import KerasKind, Project, ProjectClass
 
@@ -25,45 +26,14 @@ class Decorator:
     import_line: str | None
 
 
-# Per flavour: the decorator reached from each importable root, and the import to add.
-_PATHS: dict[str, tuple[tuple[str, str], ...]] = {
-    "keras3": (
-        ("keras", "saving.register_keras_serializable"),
-        ("keras.saving", "register_keras_serializable"),
-        ("keras.saving.register_keras_serializable", ""),
-        ("keras.utils.register_keras_serializable", ""),
-    ),
-    # tf.keras.utils has it in every TensorFlow 2 release; tf.keras.saving is not even an
-    # attribute under Keras 3 after a plain `import tensorflow`.
-    "tf.keras": (
-        ("tensorflow", "keras.utils.register_keras_serializable"),
-        ("tensorflow.keras", "utils.register_keras_serializable"),
-        ("tensorflow.keras.utils", "register_keras_serializable"),
-        ("tensorflow.keras.utils.register_keras_serializable", ""),
-        ("tensorflow.keras.saving.register_keras_serializable", ""),
-    ),
-    "keras2": (
-        ("tf_keras", "saving.register_keras_serializable"),
-        ("tf_keras.saving", "register_keras_serializable"),
-        ("tf_keras.saving.register_keras_serializable", ""),
-        ("tf_keras.utils.register_keras_serializable", ""),
-    ),
-}
-_IMPORTS = {
-    "keras3": ("keras", "import keras", "keras.saving.register_keras_serializable"),
-    "tf.keras": ("tf", "import tensorflow as tf", "tf.keras.utils.register_keras_serializable"),
-    "keras2": ("tf_keras", "import tf_keras", "tf_keras.saving.register_keras_serializable"),
-}
-
-
 def decorator_for(project: Project, cls: ProjectClass, kind: KerasKind) -> Decorator | None:
     flavor = kind.base.flavor
     if flavor == "keras2" and not kind_is_tf_keras(project, cls):
         return None  # standalone Keras 2 (keras.engine): no register_keras_serializable
-    paths = _PATHS.get(flavor)
+    paths = names.DECORATOR_PATHS.get(flavor)
     if paths is None:
         return None
-    name, statement, spelling = _IMPORTS[flavor]
+    name, statement, spelling = names.DECORATOR_IMPORTS[flavor]
     if flavor == "keras3" and project.keras_version == 2:
         # Standalone Keras 2 has keras.utils.register_keras_serializable (Keras 3 has both).
         paths = (("keras", "utils.register_keras_serializable"), *paths[1:])
