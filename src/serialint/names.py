@@ -357,6 +357,32 @@ FACT_CALL_NAMES = frozenset(
     }
 )
 FACT_CALL_KEYWORDS = frozenset({"custom_objects", "safe_mode", "save_format"})
+# Arguments through which Keras stores a function by name (activation=my_fn, loss=my_loss):
+# pass 1 keeps calls that pass one of them a name rather than a string.
+FUNCTION_KEYWORDS = frozenset(
+    {
+        "activation",
+        "recurrent_activation",
+        "kernel_initializer",
+        "bias_initializer",
+        "recurrent_initializer",
+        "embeddings_initializer",
+        "kernel_regularizer",
+        "bias_regularizer",
+        "recurrent_regularizer",
+        "activity_regularizer",
+        "embeddings_regularizer",
+        "kernel_constraint",
+        "bias_constraint",
+        "recurrent_constraint",
+        "embeddings_constraint",
+        "loss",
+        "metrics",
+        "weighted_metrics",
+        "optimizer",
+        "function",
+    }
+)
 
 
 # Saves that keep state without Keras' class-name config: no registration needed to restore.

@@ -274,6 +274,11 @@ def _is_interesting(func: Value, call: ast.Call) -> bool:
         return True
     if any(k.arg in names.FACT_CALL_KEYWORDS for k in call.keywords):
         return True
+    if any(
+        k.arg in names.FUNCTION_KEYWORDS and not isinstance(k.value, ast.Constant)
+        for k in call.keywords
+    ):
+        return True  # a function passed by reference, stored by name
     return isinstance(func, Ref) and _may_be_project(func.name) and bool(call.args or call.keywords)
 
 
