@@ -122,3 +122,11 @@ def test_python_dash_m_and_no_color(tmp_path: Path) -> None:
     assert done.returncode == 1, done.stderr
     assert "SER101" in done.stdout and "\x1b[" not in done.stdout
     assert done.stderr == ""
+
+
+def test_statistics_in_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_project(tmp_path, {"m.py": LAYER})
+    assert main(["check", str(tmp_path), "--statistics", "--output-format", "json"]) == 1
+    assert json.loads(capsys.readouterr().out) == [
+        {"code": "SER101", "name": "unregistered-custom-object", "count": 1, "fixable": True}
+    ]

@@ -133,3 +133,28 @@ def test_insertion_past_the_end_of_a_file_without_a_final_newline() -> None:
     assert apply_edits("import a", [Edit("import b\n", Position(2, 1), Position(2, 1))]) == (
         "import a\nimport b\n"
     )
+
+
+def test_unsafe_fixes_without_fix_count_them_as_available(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_project(tmp_path, {"script.py": PACKAGE_LAYER})
+    assert main(["check", str(tmp_path), "--unsafe-fixes", "--output-format", "concise"]) == 1
+    out = capsys.readouterr().out
+    assert ": SER101 [*] " in out
+    assert "[*] 1 fixable with the `--fix` option." in out
+    assert "hidden" not in out
+
+
+def test_diff_says_on_stderr_what_it_would_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_project(tmp_path, {"script.py": PACKAGE_LAYER})
+    assert main(["check", str(tmp_path), "--diff"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert (
+        captured.err.strip() == "No errors would be fixed (1 fix available with `--unsafe-fixes`)."
+    )
+    assert main(["check", str(tmp_path), "--diff", "--unsafe-fixes"]) == 1
+    assert capsys.readouterr().err.strip() == "Would fix 1 error."

@@ -43,6 +43,7 @@ class LintResult:
     fixed: list[Finding] = field(default_factory=list)  # findings whose fix was applied
     rejected: list[Finding] = field(default_factory=list)  # fixes dropped: they broke the file
     diffs: list[str] = field(default_factory=list)  # with --diff: what --fix would change
+    unsafe_fixes: bool = False  # --unsafe-fixes: unsafe fixes count as available
 
     @property
     def findings(self) -> list[Finding]:

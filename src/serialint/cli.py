@@ -6,6 +6,7 @@ Exit codes follow ruff: 0 no findings, 1 findings, 2 usage, configuration or int
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -33,6 +34,7 @@ from serialint.engine import enabled_codes
 from serialint.fixes import FixMode
 from serialint.paths import resolved
 from serialint.report import FORMATS
+from serialint.report.summary import diff_summary
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -154,13 +156,18 @@ def _check(args: argparse.Namespace, catalogue: dict[str, RuleDoc]) -> int:
     if args.fix or args.diff:
         mode = FixMode.UNSAFE if args.unsafe_fixes else FixMode.SAFE
     result = lint_paths(paths, config, codes, fix=mode, diff=args.diff, catalogue=catalogue)
+    result.unsafe_fixes = args.unsafe_fixes
     if args.diff:
         for text in result.diffs:
             sys.stdout.write(text)
+        print(diff_summary(result), file=sys.stderr)
         _report_rejected(result)
         return EXIT_FINDINGS if result.diffs else EXIT_CLEAN
     if args.statistics:
-        _statistics(result, catalogue, sys.stdout)
+        if args.output_format == "json":
+            _statistics_json(result, catalogue, sys.stdout)
+        else:
+            _statistics(result, catalogue, sys.stdout)
     else:
         FORMATS[args.output_format](result, catalogue, sys.stdout)
     _report_rejected(result)
@@ -174,6 +181,18 @@ def _report_rejected(result: LintResult) -> None:
             "was not applied: the file would not parse afterwards; please report this",
             file=sys.stderr,
         )
+
+
+def _statistics_json(result: LintResult, catalogue: dict[str, RuleDoc], out: TextIO) -> None:
+    """Ruff's shape: one object per rule, most frequent first."""
+    counts = Counter(f.code for f in result.findings)
+    fixable = Counter(f.code for f in result.findings if f.fix is not None)
+    rows = [
+        {"code": code, "name": catalogue[code].name, "count": count, "fixable": fixable[code] > 0}
+        for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ]
+    json.dump(rows, out, indent=2)
+    out.write("\n")
 
 
 def _statistics(result: LintResult, catalogue: dict[str, RuleDoc], out: TextIO) -> None:
@@ -190,7 +209,10 @@ def _rules(catalogue: dict[str, RuleDoc], out: TextIO) -> int:
         table.add_column(column, overflow="fold")
     for doc in catalogue.values():
         table.add_row(doc.code, doc.name, doc.severity.value, doc.summary)
-    Console(file=out, highlight=False).print(table)
+    console = Console(file=out, highlight=False)
+    if not console.is_terminal:
+        console = Console(file=out, highlight=False, width=200)  # piped: do not wrap at 80
+    console.print(table)
     return EXIT_CLEAN
 
 

@@ -7,13 +7,14 @@ from typing import TextIO
 from serialint.api import LintResult
 from serialint.catalogue import RuleDoc
 from serialint.report.paths import display_path
+from serialint.report.summary import fixable as _fixable
 from serialint.report.summary import summary_lines
 
 
 def write(result: LintResult, catalogue: dict[str, RuleDoc], out: TextIO) -> None:
     findings = result.findings
     for f in findings:
-        fixable = "[*] " if f.fix is not None and f.fix.applicability == "safe" else ""
+        fixable = "[*] " if _fixable(f, result.unsafe_fixes) else ""
         out.write(
             f"{display_path(f.path)}:{f.start.row}:{f.start.column}: {f.code} {fixable}{f.message}\n"
         )

@@ -14,6 +14,7 @@ from serialint.api import LintResult
 from serialint.catalogue import RuleDoc
 from serialint.findings import Finding
 from serialint.report.paths import display_path
+from serialint.report.summary import fixable as _fixable
 from serialint.report.summary import summary_lines
 
 
@@ -22,19 +23,15 @@ def write(result: LintResult, catalogue: dict[str, RuleDoc], out: TextIO) -> Non
     lines_by_path = {r.path: r.lines for r in result.files}
     findings = result.findings
     for finding in findings:
-        _write_one(console, finding, lines_by_path.get(finding.path, []))
+        _write_one(console, finding, lines_by_path.get(finding.path, []), result.unsafe_fixes)
     style = "bold green" if not findings else "bold"
     for line in summary_lines(result):
         console.print(f"[{style}]{escape(line)}[/]")
 
 
-def _write_one(console: Console, finding: Finding, lines: list[str]) -> None:
+def _write_one(console: Console, finding: Finding, lines: list[str], unsafe: bool) -> None:
     where = f"{display_path(finding.path)}:{finding.start.row}:{finding.start.column}"
-    fixable = (
-        "[bold cyan]\\[*][/] "
-        if finding.fix is not None and finding.fix.applicability == "safe"
-        else ""
-    )
+    fixable = "[bold cyan]\\[*][/] " if _fixable(finding, unsafe) else ""
     console.print(
         f"[bold]{escape(where)}:[/] [bold red]{finding.code}[/] {fixable}{escape(finding.message)}"
     )

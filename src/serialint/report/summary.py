@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from serialint.api import LintResult
+from serialint.findings import Finding
 
 
 def _plural(count: int, word: str, plural: str | None = None) -> str:
     return f"{count} {word if count == 1 else plural or word + 's'}"
+
+
+def fixable(finding: Finding, unsafe_fixes: bool) -> bool:
+    """Marked ``[*]``: a fix ``--fix`` would apply (ruff marks the unsafe ones only with
+    ``--unsafe-fixes``)."""
+    fix = finding.fix
+    return fix is not None and (fix.applicability == "safe" or unsafe_fixes)
 
 
 def summary_lines(result: LintResult) -> list[str]:
@@ -22,6 +30,8 @@ def summary_lines(result: LintResult) -> list[str]:
     lines = [f"{head} ({checked})."]
     safe = sum(1 for f in findings if f.fix is not None and f.fix.applicability == "safe")
     unsafe = sum(1 for f in findings if f.fix is not None and f.fix.applicability == "unsafe")
+    if result.unsafe_fixes:  # --unsafe-fixes given: they are as available as the safe ones
+        safe, unsafe = safe + unsafe, 0
     hidden = f"{_plural(unsafe, 'hidden fix', 'hidden fixes')} can be enabled with the `--unsafe-fixes` option"
     if safe:
         lines.append(
@@ -30,3 +40,19 @@ def summary_lines(result: LintResult) -> list[str]:
     elif unsafe:
         lines.append(f"No fixes available ({hidden}).")
     return lines
+
+
+def diff_summary(result: LintResult) -> str:
+    """What ``--diff`` would fix, for standard error (the diff itself goes to standard output)."""
+    would = len(result.fixed)
+    hidden = (
+        0
+        if result.unsafe_fixes
+        else sum(
+            1 for f in result.findings if f.fix is not None and f.fix.applicability == "unsafe"
+        )
+    )
+    line = f"Would fix {_plural(would, 'error')}." if would else "No errors would be fixed."
+    if hidden:
+        line = line[:-1] + f" ({_plural(hidden, 'fix', 'fixes')} available with `--unsafe-fixes`)."
+    return line

@@ -14,9 +14,10 @@ def load_failure(name: str, kind: str, major: int) -> str:
     if kind == "layer":
         return (
             'fails (tf-keras: "The added layer must be an instance of class Layer. '
-            f"Received: layer={name} of type <class 'str'>\" in a Sequential model)"
+            f"Received: layer={name} of type <class 'str'>\" in a Sequential model, "
+            "\"'str' object is not callable\" in a functional one)"
         )
-    return "fails (tf-keras cannot find it by name either)"
+    return "fails (tf-keras cannot find it by name)"
 
 
 def what_holds(kind: str) -> str:

@@ -79,5 +79,8 @@ class LoadWithoutCustomObjects(Rule):
                     f"custom objects ({shown}): loading a model that contains `{first.name}` here "
                     f"{load_failure(first.name, first_kind.kind, major)}"
                 ),
-                fix_hint="Pass custom_objects={...} with those classes, or register them (SER101)",
+                fix_hint=(
+                    "Pass custom_objects={...} with those classes, or register them (SER101) "
+                    "and import their modules in this program before it loads"
+                ),
             )

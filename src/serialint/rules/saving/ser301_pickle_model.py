@@ -58,7 +58,8 @@ class PickleModel(Rule):
                 span=site.span,
                 message=(
                     f"Keras {kind} serialized with `{target}`: the pickle points into Keras' "
-                    "private `keras.src` modules, unpickling runs with `safe_mode=False`, and "
+                    "private modules (`keras.src`, `tf_keras.src`), unpickling runs with "
+                    "`safe_mode=False`, and "
                     "custom objects come back only if registered and imported: it is tied to "
                     "this Keras version's internals and fails to load unregistered custom layers"
                 ),
