@@ -158,3 +158,60 @@ def test_diff_says_on_stderr_what_it_would_fix(
     )
     assert main(["check", str(tmp_path), "--diff", "--unsafe-fixes"]) == 1
     assert capsys.readouterr().err.strip() == "Would fix 1 error."
+
+
+# -- Adversarial review: fixes that broke working code ----------------------------------------
+
+
+def _fix_package_file(tmp_path: Path, data: bytes) -> str:
+    target = _package(tmp_path, data)
+    main(["check", str(tmp_path), "--fix"])
+    fixed = target.read_bytes()
+    compile(fixed, str(target), "exec")  # Python reads the bytes back, cookie and all
+    return fixed.decode(errors="replace")
+
+
+def test_a_name_imported_only_inside_a_function_is_not_used(tmp_path: Path) -> None:
+    source = (
+        "from keras import layers\n\n\nclass E(layers.Layer):\n    pass\n\n\n"
+        "def helper():\n    import keras\n    return keras.__version__\n"
+    )
+    fixed = _fix_package_file(tmp_path, source.encode())
+    assert fixed.startswith("from keras import layers\nimport keras\n\n\n@keras.saving.")
+
+
+def test_the_import_goes_above_the_class_even_when_imports_follow_it(tmp_path: Path) -> None:
+    source = "from tensorflow.keras import layers\n\n\nclass B(layers.Layer):\n    pass\n\n\nimport numpy\n"
+    fixed = _fix_package_file(tmp_path, source.encode())
+    assert fixed.index("import tensorflow as tf") < fixed.index("@tf.keras.utils.register")
+
+
+def test_the_import_goes_below_the_shebang_and_the_coding_cookie(tmp_path: Path) -> None:
+    source = (
+        "#!/usr/bin/env python\n# -*- coding: latin-1 -*-\ntry:\n"
+        "    from tensorflow.keras import layers\nexcept ImportError:\n    from keras import layers\n"
+        "\n\nclass Caf\xe9Layer(layers.Layer):\n    pass\n"
+    ).encode("latin-1")
+    fixed = _fix_package_file(tmp_path, source)
+    assert fixed.splitlines()[:3] == [
+        "#!/usr/bin/env python",
+        "# -*- coding: latin-1 -*-",
+        "import keras",
+    ]
+
+
+def test_a_class_right_below_the_imports_and_a_parenthesised_decorator(tmp_path: Path) -> None:
+    tight = _fix_package_file(
+        tmp_path, b"from tensorflow.keras.layers import Layer\nclass MyLayer(Layer): pass\n"
+    )
+    assert tight.splitlines()[1:3] == [
+        "import tensorflow as tf",
+        '@tf.keras.utils.register_keras_serializable(package="pkg")',
+    ]
+
+
+def test_a_parenthesised_decorator_keeps_the_registration_outermost(tmp_path: Path) -> None:
+    source = b"import keras\n@(\n    keras.utils.deprecated\n)\nclass D(keras.layers.Layer): pass\n"
+    fixed = _fix_package_file(tmp_path, source)
+    assert fixed.splitlines()[1] == '@keras.saving.register_keras_serializable(package="pkg")'
+    assert fixed.splitlines()[2] == "@("

@@ -26,7 +26,14 @@ from serialint.engine import (
 )
 from serialint.facts import ModuleFacts
 from serialint.findings import FileResult, Finding
-from serialint.fixes import FixMode, encoded, fix_text, unified_diff, write_atomically
+from serialint.fixes import (
+    FixMode,
+    bytes_problem,
+    encoded,
+    fix_text,
+    unified_diff,
+    write_atomically,
+)
 from serialint.packaging import Packaging, read_packaging
 from serialint.paths import relative_posix, resolved
 from serialint.project import Project
@@ -189,6 +196,14 @@ def _lint_paths(
     for key, text in texts.items():
         source = original[key]
         if text == source.text:
+            continue
+        problem = bytes_problem(encoded(source, text))
+        if problem is not None:
+            # The text parses but the bytes written would not (a coding cookie pushed down):
+            # nothing is written, and the fixes of this file are reported as dropped.
+            dropped = [f for f in outcome.fixed if resolved(f.path) == key]
+            outcome.fixed = [f for f in outcome.fixed if resolved(f.path) != key]
+            outcome.rejected += dropped
             continue
         if diff:
             outcome.diffs.append(

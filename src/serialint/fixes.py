@@ -73,11 +73,16 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str:
     """Apply non-overlapping edits (in any order); inserted line breaks follow the file's."""
     newline = newline_of(text)
     starts = _offsets(text)
+    # Applied from the end backwards; edits at the same point keep their given order (an
+    # import, then the decorator below it).
     spans = sorted(
-        ((_offset(starts, text, e.start), _offset(starts, text, e.end), e.content) for e in edits),
+        (
+            (_offset(starts, text, e.start), _offset(starts, text, e.end), index, e.content)
+            for index, e in enumerate(edits)
+        ),
         reverse=True,
     )
-    for start, end, content in spans:
+    for start, end, _, content in spans:
         content = content.replace("\n", newline)
         if start == len(text) and text and not text.endswith(("\n", "\r")) and content:
             content = newline + content  # inserting past the last line of a file without one
@@ -151,6 +156,18 @@ def _round_trips(text: str) -> bool:
         return cst.parse_module(text).code == text
     except (cst.ParserSyntaxError, RecursionError, MemoryError):
         return False
+
+
+def bytes_problem(data: bytes) -> str | None:
+    """Why the bytes to be written would not be read back as the same Python (None if fine):
+    Python decodes them by their own coding cookie, which a fix must not move."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(data)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+        return f"the written file would not parse ({type(error).__name__}: {error})"
+    return None
 
 
 def encoded(source: SourceFile, text: str) -> bytes:

@@ -72,7 +72,9 @@ def extract(path: Path, text: str, tree: ast.Module) -> ModuleFacts:
         withs=tuple(visitor.withs),
         stores=tuple(visitor.stores),
         module_calls=frozenset(visitor.module_calls),
-        import_line=_import_line(tree),
+        header_line=_header_line(tree, lines),
+        top_imports=_top_imports(tree),
+        import_time_names=_import_time_bindings(tree),
         all_names=_all_names(tree),
     )
 
@@ -163,20 +165,88 @@ def _dotted(node: ast.AST) -> str | None:
     return None
 
 
-def _import_line(tree: ast.Module) -> int:
-    line = 1
+def _header_line(tree: ast.Module, lines: Lines) -> int:
+    """The first line where a new import may go: after the leading comments (shebang, coding
+    cookie, licence), the docstring and ``from __future__`` imports."""
     body = tree.body
-    first = body[0] if body else None
-    if (
-        isinstance(first, ast.Expr)
-        and isinstance(first.value, ast.Constant)
-        and isinstance(first.value.value, str)
+    first = _first_line(body[0]) if body else len(lines.lines) + 1
+    line = 1
+    while line < first and (
+        not lines.text(line).strip() or lines.text(line).lstrip().startswith("#")
     ):
-        line = (first.end_lineno or first.lineno) + 1
-    for statement in body:
-        if isinstance(statement, (ast.Import, ast.ImportFrom)):
-            line = (statement.end_lineno or statement.lineno) + 1
+        line += 1
+    index = 0
+    head = body[0] if body else None
+    if isinstance(head, ast.Expr) and isinstance(getattr(head.value, "value", None), str):
+        line, index = (head.end_lineno or head.lineno) + 1, 1
+    while index < len(body):
+        statement = body[index]
+        if not (isinstance(statement, ast.ImportFrom) and statement.module == "__future__"):
+            break
+        line, index = (statement.end_lineno or statement.lineno) + 1, index + 1
     return line
+
+
+def _first_line(node: ast.stmt) -> int:
+    decorators: list[ast.expr] = getattr(node, "decorator_list", [])
+    return min([d.lineno for d in decorators] + [node.lineno])
+
+
+def _top_imports(tree: ast.Module) -> tuple[tuple[int, int], ...]:
+    return tuple(
+        (s.lineno, s.end_lineno or s.lineno)
+        for s in tree.body
+        if isinstance(s, (ast.Import, ast.ImportFrom))
+        and getattr(s, "module", None) != "__future__"
+    )
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (_dotted(test) or "").rpartition(".")[2] == "TYPE_CHECKING"
+
+
+def _import_time_bindings(tree: ast.Module) -> dict[str, tuple[str, int]]:
+    """Names the module binds while it is imported (not inside functions, not under
+    ``if TYPE_CHECKING:``), with the line of their first binding: what a decorator added at
+    a given line may use."""
+    found: dict[str, tuple[str, int]] = {}
+
+    def walk(body: list[ast.stmt]) -> None:
+        for statement in body:
+            if isinstance(statement, ast.Import):
+                for alias in statement.names:
+                    bound = alias.asname or alias.name.split(".")[0]
+                    target = alias.name if alias.asname else bound
+                    found.setdefault(bound, (target, statement.lineno))
+            elif isinstance(statement, ast.ImportFrom):
+                module = "." * statement.level + (statement.module or "")
+                for alias in statement.names:
+                    if alias.name != "*":
+                        joined = (
+                            f"{module}.{alias.name}"
+                            if not module.endswith(".")
+                            else module + alias.name
+                        )
+                        found.setdefault(alias.asname or alias.name, (joined, statement.lineno))
+            elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                found.setdefault(statement.name, (f"@{statement.name}", statement.lineno))
+            elif isinstance(statement, ast.If):
+                if not _is_type_checking(statement.test):
+                    walk(statement.body)
+                walk(statement.orelse)
+            elif isinstance(statement, (ast.Try, ast.With)):
+                walk(statement.body)
+                for handler in getattr(statement, "handlers", []):
+                    walk(handler.body)
+                walk(getattr(statement, "orelse", []))
+                walk(getattr(statement, "finalbody", []))
+            else:
+                for assigned in _targets(statement):
+                    for name in _names_in(assigned):
+                        found.setdefault(name, ("", statement.lineno))
+
+    walk(tree.body)
+    return found
 
 
 def _all_names(tree: ast.Module) -> tuple[str, ...] | None:
@@ -456,7 +526,9 @@ class _Visitor(ast.NodeVisitor):
         }
         init = self.functions.get(f"{qualname}.__init__") if "__init__" in methods else None
         get_config = methods.get("get_config")
-        first = min([d.lineno for d in node.decorator_list] + [node.lineno])
+        first = min(
+            [self.lines.decorator_line(d.lineno) for d in node.decorator_list] + [node.lineno]
+        )
         abstract = (
             any(
                 (f := self.functions.get(f"{qualname}.{m}")) is not None

@@ -48,6 +48,13 @@ class Lines:
             return Span(line, start + 1, line, start + 1)
         return Span(line, at + 1, line, at + 1 + len(node.name))
 
+    def decorator_line(self, line: int) -> int:
+        """The line of a decorator's ``@``: for ``@(\n    make()\n)`` ast gives the inner line."""
+        for candidate in range(line, 0, -1):
+            if self.text(candidate).lstrip().startswith("@"):
+                return candidate
+        return line
+
     def indent(self, line: int) -> str:
         text = self.text(line)
         return text[: len(text) - len(text.lstrip(" \t"))]

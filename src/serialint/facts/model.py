@@ -317,9 +317,13 @@ class ModuleFacts:
     withs: tuple[WithFact, ...]
     stores: tuple[ItemStore, ...]
     module_calls: frozenset[str]  # callees named at module level (outside any function)
-    # Where a new top-level import goes: after the last top-level import, else after the
-    # docstring and ``from __future__`` imports (a line number; 1 = the very top).
-    import_line: int
+    # Where a new import may go: the first line after the leading comments, the docstring and
+    # ``from __future__`` imports; and the (first, last) lines of the imports at the top level.
+    header_line: int
+    top_imports: tuple[tuple[int, int], ...]
+    # Names bound while the module is imported (not in functions, not under TYPE_CHECKING):
+    # name -> (reference, or "" for a plain assignment; line of the first binding).
+    import_time_names: dict[str, tuple[str, int]]
     all_names: tuple[str, ...] | None = None  # ``__all__`` when it is a literal
     class_index: dict[str, ClassFact] = field(default_factory=dict, compare=False)
 

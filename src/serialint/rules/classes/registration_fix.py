@@ -38,14 +38,22 @@ def decorator_for(project: Project, cls: ProjectClass, kind: KerasKind) -> Decor
         # Standalone Keras 2 has keras.utils.register_keras_serializable (Keras 3 has both).
         paths = (("keras", "utils.register_keras_serializable"), *paths[1:])
         spelling = "keras.utils.register_keras_serializable"
-    bound = cls.module.facts.names
+    # Only names bound at import time above the class exist when its decorator runs.
+    bound = {
+        name: reference
+        for name, (reference, line) in cls.module.facts.import_time_names.items()
+        if line < cls.fact.first_line
+    }
+    taken = cls.module.facts.import_time_names
     for local, reference in sorted(bound.items()):
+        if not reference:
+            continue
         absolute = project.modules.absolute(cls.module, reference)
         for root, rest in paths:
             if absolute == root:
                 return Decorator(f"{local}.{rest}" if rest else local, None)
-    if name in bound:
-        return None  # the name we would import is taken
+    if name in taken:
+        return None  # the name we would import is bound to something else
     return Decorator(spelling, statement)
 
 
@@ -81,7 +89,9 @@ def registration_fix(project: Project, cls: ProjectClass, kind: KerasKind) -> Fi
         )
     ]
     if decorator.import_line is not None:
-        at = Position(lines.import_line, 1)
+        # After the last top-level import above the class (never below it), else at the top.
+        above = [end for _, end in lines.top_imports if end < fact.first_line]
+        at = Position(max(above) + 1 if above else min(lines.header_line, fact.first_line), 1)
         edits.insert(0, Edit(decorator.import_line + "\n", at, at))
     in_package = "." in cls.module.name or cls.module.is_package
     return Fix(
