@@ -727,3 +727,170 @@ def test_a_value_partly_unknown_still_holds_what_is_known(tmp_path: Path) -> Non
         model.export("exported")
         """
     assert lint(tmp_path, {"train.py": source}) == []
+
+
+# -- Adversarial review: wrongly quiet (each confirmed against real Keras by the reviewer) ------
+
+
+def test_a_loader_that_forgets_one_of_the_classes_it_imports(tmp_path: Path) -> None:
+    files = {
+        "layers.py": "import keras\nclass Scale(keras.layers.Layer): pass\nclass Shift(keras.layers.Layer): pass\n",
+        "train.py": "import keras\nfrom layers import Scale, Shift\n"
+        "keras.Sequential([keras.Input((4,)), Scale(), Shift()]).save('model.keras')\n",
+        "serve.py": "import keras\nfrom layers import Scale, Shift\n"
+        "keras.saving.load_model('model.keras', custom_objects={'Scale': Scale, 'Shift': Shift})\n",
+        "predict.py": "import keras\nfrom layers import Scale\n"
+        "keras.saving.load_model('model.keras', custom_objects={'Scale': Scale})\n",
+    }
+    found = lint(tmp_path, files)
+    assert codes_at(found) == [("SER101", "layers.py", 3)]
+    assert "`Shift`" in found[0].message and "predict.py:3 does not" in found[0].message
+
+
+def test_a_registered_layer_beside_a_serving_script_does_not_hide_the_trained_ones(
+    tmp_path: Path,
+) -> None:
+    files = {
+        "training/layers.py": "import keras\nclass Scale(keras.layers.Layer): pass\n",
+        "training/train.py": "import keras\nfrom layers import Scale\n"
+        "keras.Sequential([Scale()]).save('m.keras')\n",
+        "serving/app.py": "import keras\nmodel = keras.saving.load_model('m.keras')\n",
+        "serving/postprocess.py": "import keras\n"
+        "@keras.saving.register_keras_serializable(package='serving')\n"
+        "class Clip(keras.layers.Layer): pass\n",
+    }
+    assert [(c, n) for c, n, _ in codes_at(lint(tmp_path, files))] == [
+        ("SER401", "app.py"),
+        ("SER101", "layers.py"),
+    ]
+
+
+def test_calling_a_load_wrapper_without_custom_objects_is_a_bare_load(tmp_path: Path) -> None:
+    files = {
+        "layers.py": "import keras\nclass Scale(keras.layers.Layer): pass\n",
+        "train.py": "import keras\nfrom layers import Scale\nkeras.Sequential([Scale()]).save('m.keras')\n",
+        "io_utils.py": "import keras\ndef load(path, custom_objects=None):\n"
+        "    return keras.models.load_model(path, custom_objects=custom_objects)\n",
+        "serve.py": "from layers import Scale\nfrom io_utils import load\n"
+        "m = load('m.keras', custom_objects={'Scale': Scale})\nn = load('m.keras', {'Scale': Scale})\n",
+    }
+    assert lint(tmp_path, files) == []
+    files["predict.py"] = (
+        "from layers import Scale\nfrom io_utils import load\nm = load('m.keras')\n"
+    )
+    assert codes_at(lint(tmp_path, files)) == [
+        ("SER101", "layers.py", 2),
+        ("SER401", "predict.py", 3),
+    ]
+
+
+def test_a_model_added_with_add_is_in_the_sequential(tmp_path: Path) -> None:
+    # Review M4: `clf.add(Backbone())`; and a Model subclass without train_step is no wrapper.
+    source = """\
+        import keras
+        class Backbone(keras.Model): pass
+        def main():
+            clf = keras.Sequential()
+            clf.add(keras.Input((4,)))
+            clf.add(Backbone())
+            blocks = []
+            blocks.append(keras.layers.Dense(1))
+            clf.fit([], [])
+            clf.save("clf.keras")
+        """
+    assert codes_at(lint(tmp_path, {"train.py": source})) == [("SER101", "train.py", 2)]
+
+
+def test_self_save_in_a_model_method_saves_the_model_whole(tmp_path: Path) -> None:
+    # Review M5.
+    source = """\
+        import keras
+        class Net(keras.Model):
+            def checkpoint(self, directory):
+                self.save_weights(f"{directory}/net.weights.h5")
+                self.save(f"{directory}/net.keras")
+        net = Net()
+        net.save_weights("last.weights.h5")
+        net.checkpoint("out")
+        """
+    assert codes_at(lint(tmp_path, {"train.py": source})) == [("SER101", "train.py", 2)]
+
+
+def test_a_function_passed_by_reference_has_callers_that_cannot_be_seen(tmp_path: Path) -> None:
+    # Review M6: functools.partial(save, gan)("gan.keras") saves the GAN itself.
+    source = """\
+        import functools
+        import keras
+        def save(model, path):
+            model.save(path)
+        class GAN(keras.Model):
+            def train_step(self, data):
+                return {}
+        generator = keras.Sequential([keras.layers.Dense(2)])
+        gan = GAN()
+        generator.save("generator.keras")
+        save(generator, "again.keras")
+        functools.partial(save, gan)("gan.keras")
+        """
+    assert codes_at(lint(tmp_path, {"train.py": source})) == [("SER101", "train.py", 5)]
+
+
+def test_whole_model_saves_serialint_knows_beside_a_state_save(tmp_path: Path) -> None:
+    # Review M7: a ModelCheckpoint subclass, and mlflow's log_model, save whole models.
+    source = """\
+        import keras
+        import mlflow
+        class Scale(keras.layers.Layer): pass
+        class BestCheckpoint(keras.callbacks.ModelCheckpoint): pass
+        net = keras.Sequential([Scale()])
+        net.save_weights("init.weights.h5")
+        net.fit([], [], callbacks=[BestCheckpoint("best.keras")])
+        """
+    assert codes_at(lint(tmp_path, {"train.py": source})) == [("SER101", "train.py", 3)]
+    logged = source.replace('callbacks=[BestCheckpoint("best.keras")]', "").replace(
+        "net.fit([], [], )", 'mlflow.keras.log_model(net, "model")'
+    )
+    assert codes_at(lint(tmp_path, {"train.py": logged})) == [("SER101", "train.py", 3)]
+
+
+def test_a_sublayer_put_in_its_parents_config_as_an_object_is_stored_by_name(
+    tmp_path: Path,
+) -> None:
+    # Review M8.
+    source = """\
+        import keras
+        class Inner(keras.layers.Layer): pass
+        @keras.saving.register_keras_serializable(package="blocks")
+        class Outer(keras.layers.Layer):
+            def __init__(self, inner=None, **kwargs):
+                super().__init__(**kwargs)
+                self.inner = inner if inner is not None else Inner()
+            def get_config(self):
+                return {**super().get_config(), "inner": self.inner}
+        keras.Sequential([Outer()]).save("m.keras")
+        """
+    assert codes_at(lint(tmp_path, {"blocks.py": source})) == [("SER101", "blocks.py", 2)]
+
+
+def test_registration_that_does_not_run_on_import_registers_nothing(tmp_path: Path) -> None:
+    # Review M9: a helper nobody calls, and a registration in a script's main block.
+    files = {
+        "layers.py": """\
+            import keras
+            class Scale(keras.layers.Layer): pass
+            class Shift(keras.layers.Layer): pass
+            def register_all():
+                keras.utils.get_custom_objects().update({"Shift": Shift})
+            """,
+        "train.py": """\
+            import keras
+            from layers import Scale, Shift
+            if __name__ == "__main__":
+                keras.utils.get_custom_objects()["Scale"] = Scale
+                keras.Sequential([Scale(), Shift()]).save("model.keras")
+            """,
+    }
+    assert [row for _, _, row in codes_at(lint(tmp_path, files))] == [2, 3]
+    # Called at import time, the helper registers.
+    files["layers.py"] = textwrap.dedent(files["layers.py"]) + "register_all()\n"
+    assert [row for _, _, row in codes_at(lint(tmp_path, files))] == [2]

@@ -354,6 +354,9 @@ FACT_CALL_NAMES = frozenset(
         "clone_model",
         # super().__init__(inputs, outputs): a functional Model subclass
         "__init__",
+        # savers of other libraries that store a whole Keras model (mlflow, tensorflowjs, ...)
+        "log_model",
+        "save_keras_model",
     }
 )
 FACT_CALL_KEYWORDS = frozenset({"custom_objects", "safe_mode", "save_format"})
@@ -535,3 +538,20 @@ DECORATOR_IMPORTS: dict[str, tuple[str, str, str]] = {
 
 # Path suffixes of whole-model files (Keras 3 .keras, legacy HDF5, Keras 2's SavedModel "x.tf").
 MODEL_FILE_SUFFIXES = (".keras", ".h5", ".hdf5", ".tf")
+
+
+# Methods through which a model (or the list it is built from) gets its parts.
+MUTATING_METHODS = frozenset({"add", "append", "extend", "insert", "compile"})
+
+# Functions of other libraries that save a whole Keras model, by class name, as model.save does.
+EXTERNAL_MODEL_SAVES = frozenset(
+    {
+        "mlflow.keras.log_model",
+        "mlflow.keras.save_model",
+        "mlflow.tensorflow.log_model",
+        "mlflow.tensorflow.save_model",
+        "tensorflowjs.converters.save_keras_model",
+        "bentoml.keras.save_model",
+        "bentoml.tensorflow.save_model",
+    }
+)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 import builtins
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,6 +72,8 @@ def extract(path: Path, text: str, tree: ast.Module) -> ModuleFacts:
         withs=tuple(visitor.withs),
         stores=tuple(visitor.stores),
         module_calls=frozenset(visitor.module_calls),
+        main_calls=frozenset(visitor.main_calls),
+        escaping=frozenset(visitor.escaping),
         header_line=_header_line(tree, lines),
         top_imports=_top_imports(tree),
         import_time_names=_import_time_bindings(tree),
@@ -198,6 +200,29 @@ def _top_imports(tree: ast.Module) -> tuple[tuple[int, int], ...]:
         for s in tree.body
         if isinstance(s, (ast.Import, ast.ImportFrom))
         and getattr(s, "module", None) != "__future__"
+    )
+
+
+def _self_attributes(values: Sequence[ast.expr | None], self_name: str) -> list[str]:
+    """``self.inner`` values (a sublayer put in a config as an object is stored by name)."""
+    return [
+        v.attr
+        for v in values
+        if isinstance(v, ast.Attribute)
+        and isinstance(v.value, ast.Name)
+        and v.value.id == self_name
+    ]
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    """``if __name__ == "__main__":``"""
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and len(test.comparators) == 1
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value == "__main__"
     )
 
 
@@ -342,6 +367,12 @@ def _is_interesting(func: Value, call: ast.Call) -> bool:
         last = func.name
     if last in names.FACT_CALL_NAMES:
         return True
+    if (
+        isinstance(func, Attr)
+        and func.attr in names.MUTATING_METHODS
+        and isinstance(func.value, (Local, Param))
+    ):
+        return True  # model.add(layer), layers.append(Block()): what a model is built from
     if any(k.arg in names.FACT_CALL_KEYWORDS for k in call.keywords):
         return True
     if any(
@@ -381,6 +412,9 @@ class _Visitor(ast.NodeVisitor):
         self.with_stack: list[int] = []
         self.stores: list[ItemStore] = []
         self.module_calls: set[str] = set()
+        self.main_calls: set[str] = set()
+        self.escaping: set[str] = set()
+        self.under_main = False
         self.module_assigned: dict[str, list[Assignment]] = defaultdict(list)
         self.module_bound: set[str] = set()
         self.class_attributes: list[dict[str, list[Value]]] = []
@@ -565,7 +599,9 @@ class _Visitor(ast.NodeVisitor):
 
     def _get_config(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> GetConfigFact:
         keys: list[str] = []
+        attributes: list[str] = []
         calls_super = serializes = False
+        self_name = func.args.args[0].arg if func.args.args else "self"
         for node in ast.walk(func):
             if isinstance(node, ast.Dict):
                 keys.extend(
@@ -573,6 +609,7 @@ class _Visitor(ast.NodeVisitor):
                     for k in node.keys
                     if isinstance(k, ast.Constant) and isinstance(k.value, str)
                 )
+                attributes.extend(_self_attributes(node.values, self_name))
             elif isinstance(node, ast.Call):
                 callee = node.func
                 if isinstance(callee, ast.Attribute) and callee.attr == "update":
@@ -593,8 +630,16 @@ class _Visitor(ast.NodeVisitor):
                 and isinstance(node.slice.value, str)
             ):
                 keys.append(node.slice.value)
+            elif isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Subscript) for t in node.targets
+            ):
+                attributes.extend(_self_attributes([node.value], self_name))
         return GetConfigFact(
-            self.lines.name_span(func), tuple(dict.fromkeys(keys)), calls_super, serializes
+            self.lines.name_span(func),
+            tuple(dict.fromkeys(keys)),
+            calls_super,
+            serializes,
+            tuple(dict.fromkeys(attributes)),
         )
 
     def _parameters(
@@ -735,6 +780,7 @@ class _Visitor(ast.NodeVisitor):
                         value=value,
                         scope=self.frames[-1].qualname if self.frames else "",
                         span=self.lines.span(node),
+                        under_main=self.under_main and not self.frames,
                     )
                 )
         self.generic_visit(node)
@@ -786,7 +832,11 @@ class _Visitor(ast.NodeVisitor):
 
     def visit_If(self, node: ast.If) -> None:
         self.visit(node.test)
+        main = not self.frames and _is_main_guard(node.test)
+        before = self.under_main
+        self.under_main = before or main
         self._visit_branch(node.lineno, "body", node.body)
+        self.under_main = before
         self._visit_branch(node.lineno, "orelse", node.orelse)
 
     def visit_Try(self, node: ast.Try | ast.TryStar) -> None:
@@ -820,6 +870,11 @@ class _Visitor(ast.NodeVisitor):
     visit_AsyncWith = visit_With
 
     def visit_Call(self, node: ast.Call) -> None:
+        for argument in [*node.args, *(k.value for k in node.keywords)]:
+            if isinstance(argument, (ast.Name, ast.Attribute)):
+                passed = self.value(argument)
+                if isinstance(passed, Ref) and _may_be_project(passed.name):
+                    self.escaping.add(passed.name)
         func = self.value(node.func)
         callee = self._callee(func)
         if callee is not None:
@@ -827,12 +882,15 @@ class _Visitor(ast.NodeVisitor):
                 self.frames[-1].calls.add(callee)
             else:
                 self.module_calls.add(callee)
+                if self.under_main:
+                    self.main_calls.add(callee)
         if _is_interesting(func, node) or self._passes_own_class(node):
             call = self.value(node)
             assert isinstance(call, Call)
             self.calls.append(
                 CallSite(
                     call=call,
+                    under_main=self.under_main and not self.frames,
                     func_span=self.lines.span(node.func),
                     scope=self.frames[-1].qualname if self.frames else "",
                     in_class=self.class_stack[-1] if self.class_stack else None,

@@ -213,6 +213,7 @@ class GetConfigFact:
     keys: tuple[str, ...]  # string keys it puts in the dict it returns
     calls_super: bool
     serializes: bool  # it calls serialize_keras_object (or a ``serialize`` helper)
+    attributes: tuple[str, ...] = ()  # ``self.<name>`` values it puts in the config
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,6 +253,7 @@ class CallSite:
     scope: str  # the enclosing function ('' at module level)
     in_class: str | None  # the enclosing class, if any
     withs: tuple[int, ...]  # indexes into ModuleFacts.withs of the enclosing ``with`` blocks
+    under_main: bool = False  # inside ``if __name__ == "__main__":`` (not run on import)
 
     @property
     def span(self) -> Span:
@@ -274,6 +276,7 @@ class ItemStore:
     value: Value
     scope: str
     span: Span
+    under_main: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,6 +320,10 @@ class ModuleFacts:
     withs: tuple[WithFact, ...]
     stores: tuple[ItemStore, ...]
     module_calls: frozenset[str]  # callees named at module level (outside any function)
+    main_calls: frozenset[str]  # ... of those, the ones under `if __name__ == "__main__":`
+    # Project-candidate names passed as values (`partial(save, model)`, `Thread(target=run)`):
+    # functions whose callers cannot all be seen.
+    escaping: frozenset[str]
     # Where a new import may go: the first line after the leading comments, the docstring and
     # ``from __future__`` imports; and the (first, last) lines of the imports at the top level.
     header_line: int

@@ -92,7 +92,8 @@ class Project:
                     if qualified is not None:
                         self._callers[qualified].add(context)
                         self._call_scopes[qualified].add((module.name, function.qualname))
-        self._relevance: dict[str, set[str]] = {}
+        self._relevance: dict[tuple[str, bool], list[tuple[ProjectClass, KerasKind]]] = {}
+        self._load_relevance: dict[int, set[str]] = {}
         self._persisted: dict[str, bool] = {}
 
     @staticmethod
@@ -216,10 +217,26 @@ class Project:
                 return False
             if self.classes.keras_kind(parent) is None or self._wires_functional(parent):
                 return False
-            config = parent.fact.get_config
-            if config is not None and config.serializes:
+            if self._configures(parent, cls):
                 return False
         return not (self.is_library(cls.module) and self.is_advertised(cls))
+
+    def _configures(self, parent: ProjectClass, cls: ProjectClass) -> bool:
+        """The parent's ``get_config`` stores the sublayer: through ``serialize_keras_object``,
+        or as the layer object itself (``{"inner": self.inner}``), which Keras 3 serializes
+        by class name."""
+        for owner in [parent, *self.classes.ancestors(parent)]:
+            config = owner.fact.get_config
+            if config is None:
+                continue
+            if config.serializes:
+                return True
+            for attribute in config.attributes:
+                for current in [parent, *self.classes.ancestors(parent)]:
+                    for value in current.fact.attribute(attribute):
+                        if cls.qualname in self.contents.of(current.module, value).classes:
+                            return True
+        return False
 
     def _wires_functional(self, cls: ProjectClass) -> bool:
         """A method builds ``keras.Model(inputs, outputs)``: its sublayers escape into a graph
@@ -292,7 +309,10 @@ class Project:
         if self.is_test_code(cls.module) or persistence.state:
             return False
         kind = self.classes.keras_kind(cls)
-        return not (kind is not None and kind.kind == "model" and persistence.beside)
+        wrapper = (
+            kind is not None and kind.kind == "model" and self.classes.method(cls, "train_step")
+        )
+        return not (wrapper and persistence.beside)
 
     @cached_property
     def stored_by_name(self) -> list[tuple[ProjectClass, KerasKind]]:
@@ -308,74 +328,73 @@ class Project:
     def classes_relevant_to(
         self, module: Module, *, bare_fallback: bool = True
     ) -> list[tuple[ProjectClass, KerasKind]]:
-        """The classes (unfindable, stored by name) a model loaded in ``module`` can plausibly contain.
+        """The classes (unfindable, stored by name) a model loaded in ``module`` can contain.
 
-        A program that has Keras classes of its own (defined or imported) loads models built from
-        those.  A loader with none (a bare serving script) may load anything the project trains:
-        it is linked to the classes under the same top-level directory, or, when that directory
-        has none (``tools/demo.py`` next to ``crnn/``), to every class of the project.
+        A program that imports Keras classes of its own loads models built from those.  A loader
+        that imports none (a bare serving script) may load anything the project trains: it is
+        linked to the classes under the same top-level directory, or, when that directory has
+        none (``tools/demo.py`` next to ``crnn/``; a registered layer beside it does not
+        count), to every class of the project.
         """
+        cached = self._relevance.get((module.name, bare_fallback))
+        if cached is not None:
+            return cached
         closure = self.import_closure(module)
         own = [item for item in self.stored_by_name if item[0].module.name in closure]
-        # A class made inside a function exists only where that function runs: a loader
-        # elsewhere can meet it only through its own module.
-        candidates = [
-            item
-            for item in self.stored_by_name
-            if not item[0].fact.in_function or item[0].module.name == module.name
-        ]
-        has_keras_classes = any(
+        imports_keras_classes = own or any(
             self.classes.keras_kind(c)
             for c in self.classes.all.values()
             if c.module.name in closure
         )
-        if has_keras_classes or not bare_fallback:
-            return own
-        top = _top_directory(module.path, self.root)
-        nearby = [
-            item for item in candidates if _top_directory(item[0].module.path, self.root) == top
-        ]
-        if nearby or any(
-            self.classes.keras_kind(c)
-            for c in self.classes.all.values()
-            if _top_directory(c.module.path, self.root) == top
-        ):
-            return nearby
-        return candidates
+        if imports_keras_classes or not bare_fallback:
+            found = own
+        else:
+            # A class made inside a function exists only where that function runs: a loader
+            # elsewhere can meet it only through its own module.
+            candidates = [
+                item
+                for item in self.stored_by_name
+                if not item[0].fact.in_function or item[0].module.name == module.name
+            ]
+            top = _top_directory(module.path, self.root)
+            nearby = [i for i in candidates if _top_directory(i[0].module.path, self.root) == top]
+            has_own = any(
+                _top_directory(c.module.path, self.root) == top for c, _ in self.unfindable
+            )
+            found = nearby if has_own else candidates
+        self._relevance[(module.name, bare_fallback)] = found
+        return found
 
     def relevant_to_load(self, load: LoadSite) -> set[str]:
-        """The classes (unfindable, stored by name) a model loaded at ``load`` can plausibly contain.
+        """The classes (unfindable, stored by name) a model loaded at ``load`` can contain.
 
-        A readable, non-empty ``custom_objects`` says what the loaded model holds: its classes,
-        plus any unfindable class of the loading module itself (one forgotten beside them).
+        A readable ``custom_objects`` names some of them; the others its program imports may
+        be in the model too (a loader that forgot one), and so may a class of the loading
+        module itself.
         """
+        key = id(load)
+        if key in self._load_relevance:
+            return self._load_relevance[key]
         if load.passes_custom_objects and load.provided:
-            own = {
-                cls.qualname
-                for cls, _ in self.stored_by_name
-                if cls.module.name == load.module.name
-            }
-            relevant = set(load.provided) | own
+            related = self.classes_relevant_to(load.module, bare_fallback=False)
+            own = {c.qualname for c, _ in self.stored_by_name if c.module.name == load.module.name}
+            relevant = set(load.provided) | own | {c.qualname for c, _ in related}
         elif load.provided is None:
             # An unreadable custom_objects may hold anything its program imports, nothing more.
             related = self.classes_relevant_to(load.module, bare_fallback=False)
             relevant = {cls.qualname for cls, _ in related}
         else:
-            relevant = self._relevant_names(load.module) - self.defined_after(load)
+            related = self.classes_relevant_to(load.module)
+            relevant = {cls.qualname for cls, _ in related} - self.defined_after(load)
         if load.compile_false:  # losses, metrics, optimizers live only in the compile config
             relevant = {q for q in relevant if self._kind_name(q) not in names.COMPILE_ONLY_KINDS}
+        self._load_relevance[key] = relevant
         return relevant
 
     def _kind_name(self, qualname: str) -> str | None:
         cls = self.classes.all.get(qualname)
         kind = self.classes.keras_kind(cls) if cls is not None else None
         return kind.kind if kind is not None else None
-
-    def _relevant_names(self, module: Module) -> set[str]:
-        if module.name not in self._relevance:
-            related = self.classes_relevant_to(module)
-            self._relevance[module.name] = {cls.qualname for cls, _ in related}
-        return self._relevance[module.name]
 
     def defined_after(self, load: LoadSite) -> set[str]:
         """Classes of the loading module defined below a module-level load.

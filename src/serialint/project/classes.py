@@ -153,6 +153,17 @@ class Classes:
                         return KerasKind(kind, keras)
         return None
 
+    def descendants(self, qualname: str) -> set[str]:
+        """Every project class deriving from ``qualname``, at any depth."""
+        found: set[str] = set()
+        pending = [qualname]
+        while pending:
+            for sub in self.subclasses.get(pending.pop(), ()):
+                if sub not in found:
+                    found.add(sub)
+                    pending.append(sub)
+        return found
+
     def keras_bases(self, cls: ProjectClass) -> list[KerasName]:
         """The Keras classes the hierarchy reaches, nearest first."""
         found = []

@@ -81,12 +81,16 @@ class ContentsAnalysis:
     def _expand(self, module: Module, value: Value, pending: list[Step]) -> set[str] | None:
         """Classes the value itself builds, with what it stands for pushed on ``pending``;
         None when it can be anything."""
+        if isinstance(value, (Local, Param)):
+            for site in self.values.mutations.get((module.name, value.scope, value.name), []):
+                pending.extend((module, part) for part in _call_parts(site.call))
         if isinstance(value, Local):
             pending.extend((module, v) for v in self.values.locals_of(module, value))
-            for site in self.values.compiles.get((module.name, value.scope, value.name), []):
-                pending.extend((module, part) for part in _call_parts(site.call))
             return set()
         if isinstance(value, Param):
+            instance = self._self_classes(module, value)
+            if instance is not None:
+                return instance
             steps = self._arguments(module, value)
             if steps is None:
                 return None
@@ -121,6 +125,18 @@ class ContentsAnalysis:
             return None if names.model_loader(callee) else set()
         return set(self.values.reachable_classes(callee))
 
+    def _self_classes(self, module: Module, param: Param) -> set[str] | None:
+        """``self`` in a method of a project class: an instance of it or of a subclass."""
+        function = module.facts.functions.get(param.scope)
+        if function is None or function.in_class is None or not function.params:
+            return None
+        if function.params[0].name != param.name:
+            return None
+        cls = self.classes.get(f"{module.name}.{function.in_class}")
+        if cls is None:
+            return None
+        return {cls.qualname} | self.classes.descendants(cls.qualname)
+
     def _arguments(self, module: Module, param: Param) -> list[Step] | None:
         """What the callers of a project function pass for one of its parameters; None when it
         has no callers here (a library's API) or a caller hides it behind ``*args``."""
@@ -137,6 +153,8 @@ class ContentsAnalysis:
             params = [p for p in function.params if p.kind != "var_keyword"]
         if param.name not in {p.name for p in params}:
             return None  # **kwargs
+        if callee in self.values.escaping:
+            return None  # passed as a value (partial, a thread's target): callers unseen
         sites = self.values.calls_of(callee)
         if not sites:
             return None

@@ -40,21 +40,25 @@ class Loads:
         self.modules = modules
         self.values = values
         direct: list[LoadSite] = []
-        wrapper_calls: list[tuple[Module, CallSite, str]] = []
+        calls: list[tuple[Module, CallSite, str]] = []
         for module in modules:
             for site in module.facts.calls:
                 callee = values.qualify(module, site.call.func)
                 loader = names.model_loader(callee)
                 if loader is not None:
                     direct.append(self._load(module, site, loader[0], loader[1], None))
-                elif callee is not None and site.call.keyword("custom_objects") is not None:
-                    wrapper_calls.append((module, site, callee))
-        self.forwarders = {
-            f"{load.module.name}.{load.site.scope}" for load in direct if self._forwards(load)
-        }
+                elif callee is not None:
+                    calls.append((module, site, callee))
+        # Project functions that hand their own parameter to a loader as custom_objects:
+        # calling one is a load, with whatever the caller passes (or nothing).
+        self.forwarders: dict[str, int] = {}
+        for load in direct:
+            position = self._forwarded_position(load)
+            if position is not None:
+                self.forwarders[f"{load.module.name}.{load.site.scope}"] = position
         self.sites: list[LoadSite] = direct + [
-            self._load(module, site, callee.rpartition(".")[2], -1, callee)
-            for module, site, callee in wrapper_calls
+            self._load(module, site, callee.rpartition(".")[2], self.forwarders[callee], callee)
+            for module, site, callee in calls
             if callee in self.forwarders
         ]
         self.by_module: dict[str, list[LoadSite]] = {}
@@ -120,15 +124,29 @@ class Loads:
                 found |= mapping.values
         return True, found
 
-    def _forwards(self, load: LoadSite) -> bool:
-        """The load's custom_objects is the enclosing function's own parameter (or **kwargs)."""
+    def _forwarded_position(self, load: LoadSite) -> int | None:
+        """When the load's custom_objects is the enclosing function's own parameter (or its
+        ``**kwargs``/``*args``): the position a caller passes it at (-1: keyword only)."""
+        scope = load.site.scope
+        function = load.module.facts.functions.get(scope) if scope else None
+        if function is None:
+            return None
         call = load.site.call
         custom = call.keyword("custom_objects")
+        if custom is None:
+            loader = names.model_loader(self.values.qualify(load.module, call.func))
+            custom = call.argument(loader[1], "custom_objects") if loader else None
         candidates = [custom] if custom is not None else []
         candidates += [k.value for k in call.keywords if k.name is None]
         candidates += [a.value for a in call.args if isinstance(a, Starred)]
-        scope = load.site.scope
-        return bool(scope) and any(isinstance(c, Param) and c.scope == scope for c in candidates)
+        forwarded = [c for c in candidates if isinstance(c, Param) and c.scope == scope]
+        if not forwarded:
+            return None
+        first = forwarded[0]
+        params = [p.name for p in function.params if p.kind == "positional"]
+        if function.in_class is not None:
+            params = params[1:]
+        return params.index(first.name) if first.name in params else -1
 
     def in_module(self, module: Module) -> list[LoadSite]:
         return self.by_module.get(module.name, [])

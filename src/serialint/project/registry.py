@@ -18,11 +18,41 @@ class Registry:
         self.values = values
         self._registers: dict[str, bool] = {}
         self.registered: set[str] = set()  # by a call or a registry dict, not a decorator
+        self._import_time = self._run_on_import()
         for module in modules:
             self._collect(module)
 
+    def _run_on_import(self) -> set[str]:
+        """Functions that run when some module is imported: called at its top level (not
+        under ``if __name__ == "__main__":``), directly or through other project functions."""
+        found: set[str] = set()
+        pending = [
+            callee
+            for module in self.modules
+            for callee in self.values.module_callees(module, include_main=False)
+        ]
+        while pending:
+            current = pending.pop()
+            if current in found:
+                continue
+            found.add(current)
+            function = self.modules.function_fact(current)
+            if function is not None:
+                pending.extend(self.values.callees(*function))
+        return found
+
+    def _on_import(self, module: Module, scope: str, under_main: bool) -> bool:
+        """Does code in this scope run whenever the module is imported?  A registration that
+        only a script's main block, or an uncalled function, performs registers nothing for
+        the program that loads."""
+        if under_main:
+            return False
+        return not scope or f"{module.name}.{scope}" in self._import_time
+
     def _collect(self, module: Module) -> None:
         for site in module.facts.calls:
+            if not self._on_import(module, site.scope, site.under_main):
+                continue
             call = site.call
             func = call.func
             if isinstance(func, Call) and call.args and self.is_registrar(module, func.func):
@@ -38,6 +68,8 @@ class Registry:
                     for name in self.values.mapping(module, part).values:
                         self.registered.add(name)
         for store in module.facts.stores:
+            if not self._on_import(module, store.scope, store.under_main):
+                continue
             if self.is_registry(module, store.target):
                 self.registered |= self.values.named(module, store.value)
 

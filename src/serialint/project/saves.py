@@ -59,7 +59,9 @@ class Saves:
         callee = self.values.qualify(module, func)
         if names.is_keras(callee, "saving.save_model"):
             return SaveSite(module, site, True, call.argument(0, "model"))
-        if names.is_keras(callee, "callbacks.ModelCheckpoint"):
+        if callee in names.EXTERNAL_MODEL_SAVES:
+            return SaveSite(module, site, True, call.argument(0, "model"))
+        if names.is_keras(callee, "callbacks.ModelCheckpoint") or self._checkpoint_class(callee):
             weights_only = call.keyword("save_weights_only")
             whole = not (isinstance(weights_only, Const) and weights_only.value is True)
             value: Value | None = Seq("list", tuple(fitted)) if fitted else None
@@ -81,6 +83,13 @@ class Saves:
             return SaveSite(module, site, True, receiver)
         return None
 
+    def _checkpoint_class(self, callee: str | None) -> bool:
+        """A project subclass of ModelCheckpoint saves as ModelCheckpoint does."""
+        cls = self.values.classes.get(callee)
+        return cls is not None and any(
+            b.path == "callbacks.ModelCheckpoint" for b in self.values.classes.keras_bases(cls)
+        )
+
     def _is_module(self, module: Module, receiver: Value) -> bool:
         """``np.save``, ``torch.save``, ``tf.saved_model.save``: a module's function, not a model."""
         if not isinstance(receiver, Ref):
@@ -92,6 +101,11 @@ class Saves:
         call = site.call
         if self.values.keras_value_kind(module, receiver, site.span.line) == "model":
             return True
+        if isinstance(receiver, Param):  # self.save(...) in a method of a Keras model class
+            cls = self.values.class_of_scope(module, receiver.scope)
+            kind = self.values.classes.keras_kind(cls) if cls is not None else None
+            if kind is not None and kind.kind == "model":
+                return True
         if "model" in _receiver_name(receiver).lower():
             return True
         if call.func.attr != "save":  # type: ignore[union-attr]

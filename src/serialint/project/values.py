@@ -63,8 +63,9 @@ class Values:
         # Per module: dict items stored and dicts updated, by (scope, variable).
         self.stores: dict[tuple[str, str, str], list[ItemStore]] = defaultdict(list)
         self.updates: dict[tuple[str, str, str], list[CallSite]] = defaultdict(list)
-        # model.compile(loss=...): the compile config is part of what a whole save stores.
-        self.compiles: dict[tuple[str, str, str], list[CallSite]] = defaultdict(list)
+        # model.compile(loss=...), model.add(layer), blocks.append(Block()): what a variable's
+        # model is built from besides its assignments (the compile config is saved too).
+        self.mutations: dict[tuple[str, str, str], list[CallSite]] = defaultdict(list)
         for module in modules:
             for store in module.facts.stores:
                 if isinstance(store.target, Local):
@@ -72,15 +73,21 @@ class Values:
                     self.stores[key].append(store)
             for site in module.facts.calls:
                 func = site.call.func
-                if isinstance(func, Attr) and isinstance(func.value, Local):
+                if isinstance(func, Attr) and isinstance(func.value, (Local, Param)):
                     key = (module.name, func.value.scope, func.value.name)
                     if func.attr == "update":
                         self.updates[key].append(site)
-                    elif func.attr == "compile":
-                        self.compiles[key].append(site)
+                    elif func.attr in names.MUTATING_METHODS:
+                        self.mutations[key].append(site)
         self._reach: dict[str, frozenset[str]] = {}
         self._calls_by_callee: dict[str, list[tuple[Module, CallSite]]] | None = None
         self._fit_sites: list[tuple[Module, CallSite]] | None = None
+        self.escaping = {
+            qualified
+            for module in modules
+            for reference in module.facts.escaping
+            if (qualified := modules.qualify(module, reference)) is not None
+        }
 
     # -- names ----------------------------------------------------------------------------------
     def qualify(self, module: Module, value: Value) -> str | None:
@@ -286,8 +293,11 @@ class Values:
             if qualified is not None:
                 yield qualified
 
-    def module_callees(self, module: Module) -> Iterable[str]:
+    def module_callees(self, module: Module, *, include_main: bool = True) -> Iterable[str]:
+        """What the module's top level calls (and, with ``include_main``, its main block)."""
         for callee in module.facts.module_calls:
+            if not include_main and callee in module.facts.main_calls:
+                continue
             qualified = self.modules.qualify(module, callee)
             if qualified is not None:
                 yield qualified

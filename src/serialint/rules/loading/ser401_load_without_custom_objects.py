@@ -55,7 +55,7 @@ class LoadWithoutCustomObjects(Rule):
     def check(self, context: RuleContext) -> Iterator[Violation]:
         project = context.project
         for load in project.loads.in_module(context.module):
-            if load.passes_custom_objects or load.in_scope or load.wrapper is not None:
+            if load.passes_custom_objects or load.in_scope:
                 continue
             relevant = project.relevant_to_load(load)
             unfindable = [item for item in project.stored_by_name if item[0].qualname in relevant]
