@@ -102,3 +102,41 @@ def test_serialint_toml_and_explicit_config(
     other.write_text('ignore = ["SER"]\n')
     assert main(["check", str(tmp_path), "--config", str(other)]) == 0
     assert main(["check", str(tmp_path), "--config", str(tmp_path / "missing.toml")]) == 2
+
+
+def test_the_configuration_does_not_depend_on_the_order_of_the_paths(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    layer = "import keras\nclass L(keras.layers.Layer): pass\n"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "serialint.toml").write_text('ignore = ["SER101"]\n')
+    (tmp_path / "a" / "x.py").write_text(layer)
+    (tmp_path / "b" / "y.py").write_text(layer)
+    first = main(["check", str(tmp_path / "a" / "x.py"), str(tmp_path / "b" / "y.py")])
+    second = main(["check", str(tmp_path / "b" / "y.py"), str(tmp_path / "a" / "x.py")])
+    assert first == second == 1
+    # Alone, a/x.py uses a/serialint.toml.
+    assert main(["check", str(tmp_path / "a" / "x.py")]) == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        (
+            "pyproject.toml",
+            '[project]\nname = "x"\n[build-system]\nrequires = []\n[tool.hatch]\nbuild = "x"\n',
+        ),
+        ("pyproject.toml", "[tool.hatch.build]\ntargets = []\n"),
+        ("pyproject.toml", "[tool.poetry]\npackages = 3\n"),
+        ("setup.cfg", "[options]\npy_modules = a%b\n"),
+        ("setup.py", "setup(packages=find_packages(exclude=[1, 2]))\n"),
+    ],
+)
+def test_another_tools_odd_packaging_section_is_no_error(
+    name: str, text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / name).write_text(text)
+    (tmp_path / "m.py").write_text("x = 1\n")
+    assert main(["check", str(tmp_path)]) == 0
+    assert "internal error" not in capsys.readouterr().err

@@ -543,7 +543,8 @@ def test_a_decorator_that_writes_the_registry_registers(tmp_path: Path) -> None:
 
 
 def test_a_name_defined_in_if_else_branches_registers_both(tmp_path: Path) -> None:
-    # bert4keras optimizers: AdaFactor is AdaFactorV1 or AdaFactorV2 by Keras flavour.
+    # bert4keras optimizers: AdaFactor is AdaFactorV1 or AdaFactorV2 by Keras flavour, renamed
+    # to the key it is registered under.
     source = """\
         import keras
         if keras.__version__ < "3":
@@ -552,9 +553,14 @@ def test_a_name_defined_in_if_else_branches_registers_both(tmp_path: Path) -> No
         else:
             class AdaFactorV2(keras.optimizers.Optimizer): pass
             AdaFactor = AdaFactorV2
+        AdaFactor.__name__ = "AdaFactor"
         keras.utils.get_custom_objects().update({"AdaFactor": AdaFactor})
         """
     assert lint(tmp_path, {"optimizers.py": source}) == []
+    # Keras looks the class up by the name it stores, its class name: a registry key that
+    # names something else does not register it (review M11; kpot/keras-transformer#32).
+    unrenamed = textwrap.dedent(source).replace('AdaFactor.__name__ = "AdaFactor"\n', "")
+    assert [row for _, _, row in codes_at(lint(tmp_path, {"optimizers.py": unrenamed}))] == [3, 6]
 
 
 def test_sublayers_of_a_sequential_subclass_are_stored_by_name(tmp_path: Path) -> None:
@@ -894,3 +900,125 @@ def test_registration_that_does_not_run_on_import_registers_nothing(tmp_path: Pa
     # Called at import time, the helper registers.
     files["layers.py"] = textwrap.dedent(files["layers.py"]) + "register_all()\n"
     assert [row for _, _, row in codes_at(lint(tmp_path, files))] == [2]
+
+
+# -- Adversarial review: medium -----------------------------------------------------------------
+
+
+def test_a_class_used_as_a_value_may_be_instantiated(tmp_path: Path) -> None:
+    # Review M10: NORMS[kind]() builds Scale though nothing calls Scale by name.
+    source = """\
+        import keras
+        class Scale(keras.layers.Layer): pass
+        class LearnedScale(Scale): pass
+        class Base(keras.layers.Layer): pass
+        class Impl(Base):
+            def __init__(self):
+                super(Base, self).__init__()
+                Base.__init__(self)
+                assert isinstance(self, Base)
+        NORMS = {"scale": Scale, "learned": LearnedScale}
+        layer = NORMS["scale"]()
+        Impl()
+        """
+    assert [row for _, _, row in codes_at(lint(tmp_path, {"norms.py": source}))] == [2, 3, 5]
+
+
+def test_only_real_base_names_count_as_abstract(tmp_path: Path) -> None:
+    # Review M12: a library's BaselineModel and AbstractionLayer are used, not abstract.
+    files = {
+        "setup.py": "from setuptools import setup, find_packages\nsetup(packages=find_packages())\n",
+        "lib/__init__.py": "from lib.models import AbstractionLayer, BaseHead, BaselineModel\n",
+        "lib/models.py": """\
+            import keras
+            class BaselineModel(keras.Model): pass
+            class Tuned(BaselineModel): pass
+            class AbstractionLayer(keras.layers.Layer): pass
+            class Deep(AbstractionLayer): pass
+            class BaseHead(keras.layers.Layer): pass
+            class Head(BaseHead): pass
+            """,
+    }
+    assert [row for _, _, row in codes_at(lint(tmp_path, files))] == [2, 3, 4, 5, 7]
+
+
+def test_a_package_in_a_monorepo_is_a_library_however_serialint_is_called(
+    tmp_path: Path,
+) -> None:
+    # Review M13: libs/mylib/setup.py governs the files below it.
+    files = {
+        "libs/mylib/setup.py": "from setuptools import setup, find_packages\nsetup(packages=find_packages())\n",
+        "libs/mylib/mylib/__init__.py": "",
+        "libs/mylib/mylib/blocks.py": "import keras\nclass Block(keras.layers.Layer): pass\n",
+        "apps/tool.py": "import keras\nfrom mylib.blocks import Block\n"
+        "m = keras.models.load_model('m.keras', custom_objects={'Block': Block})\n",
+    }
+    (tmp_path / ".git").mkdir()
+    found = lint(tmp_path, files)
+    assert codes_at(found) == [("SER101", "blocks.py", 2)]
+    assert "distributable package" in found[0].message
+
+
+def test_a_bare_registration_decorator_registers_nothing(tmp_path: Path) -> None:
+    # Review M14: @register_keras_serializable without a call binds the class name to a
+    # function (checked in real Keras by the reviewer): the class is never registered.
+    source = """\
+        import keras
+        @keras.saving.register_keras_serializable
+        class Broken(keras.layers.Layer): pass
+        """
+    assert [row for _, _, row in codes_at(lint(tmp_path, {"m.py": source}))] == [3]
+
+
+def test_a_load_called_only_within_a_callers_custom_object_scope(tmp_path: Path) -> None:
+    # Review FP1.
+    files = {
+        "layers.py": "import keras\nclass Scale(keras.layers.Layer): pass\n",
+        "train.py": "import keras\nfrom layers import Scale\nkeras.Sequential([Scale()]).save('m.keras')\n",
+        "serve.py": """\
+            import keras
+            from layers import Scale
+            OBJECTS = {"Scale": Scale}
+            def load(path):
+                return keras.models.load_model(path)
+            with keras.saving.custom_object_scope(OBJECTS):
+                model = load("m.keras")
+            """,
+    }
+    assert lint(tmp_path, files) == []
+
+
+def test_custom_objects_and_registrations_built_by_comprehensions_and_loops(
+    tmp_path: Path,
+) -> None:
+    # Review FP2 and FP4.
+    files = {
+        "layers.py": """\
+            import functools
+            import keras
+            register = functools.partial(keras.saving.register_keras_serializable, package="app")
+            @register()
+            class A(keras.layers.Layer): pass
+            class B(keras.layers.Layer): pass
+            class C(keras.layers.Layer): pass
+            class D(keras.layers.Layer): pass
+            class E(keras.layers.Layer): pass
+            for cls in (B, C):
+                keras.saving.register_keras_serializable(package="app")(cls)
+            keras.utils.get_custom_objects().update({c.__name__: c for c in (D,)})
+            for cls in (E,):
+                keras.utils.get_custom_objects()[cls.__name__] = cls
+            """,
+        "other.py": "import keras\nclass Scale(keras.layers.Layer): pass\nclass Shift(keras.layers.Layer): pass\n"
+        "keras.Sequential([Scale(), Shift()]).save('m.keras')\n"
+        "m = keras.saving.load_model('m.keras', custom_objects={c.__name__: c for c in (Scale, Shift)})\n",
+    }
+    assert lint(tmp_path, files) == []
+
+
+def test_a_long_registry_literal_is_read_whole(tmp_path: Path) -> None:
+    # Review FP3: 70 classes registered in one literal.
+    classes = "".join(f"class L{i}(keras.layers.Layer): pass\n" for i in range(70))
+    entries = ", ".join(f"'L{i}': L{i}" for i in range(70))
+    source = f"import keras\n{classes}keras.utils.get_custom_objects().update({{{entries}}})\n"
+    assert lint(tmp_path, {"many.py": source}) == []

@@ -215,3 +215,11 @@ def test_a_parenthesised_decorator_keeps_the_registration_outermost(tmp_path: Pa
     fixed = _fix_package_file(tmp_path, source)
     assert fixed.splitlines()[1] == '@keras.saving.register_keras_serializable(package="pkg")'
     assert fixed.splitlines()[2] == "@("
+
+
+def test_a_hard_linked_file_is_fixed_in_place(tmp_path: Path) -> None:
+    target = _package(tmp_path, PACKAGE_LAYER.encode())
+    other = tmp_path / "elsewhere.txt"
+    os.link(target, other)
+    assert main(["check", str(tmp_path / "pkg"), "--fix"]) == 0
+    assert other.read_text() == target.read_text() != PACKAGE_LAYER

@@ -109,10 +109,26 @@ def test_every_import_style_finds_the_same_hazards(style: str, tmp_path: Path) -
     ],
 )
 def test_registration_is_recognised_under_every_alias(imports: str, tmp_path: Path) -> None:
+    # Each registry holds its own Keras' classes: a tf_keras class for tf_keras' decorator.
+    base = "tf_keras.layers.Layer" if "tf_keras" in imports else "keras.layers.Layer"
     source = (
-        f"{imports}\nimport keras\n\n"
+        f"{imports}\nimport keras\nimport tf_keras\n\n"
         "@register_keras_serializable(package='p')\n"
-        "class Scale(keras.layers.Layer):\n    pass\n\n"
+        f"class Scale({base}):\n    pass\n\n"
         "m = keras.models.load_model('m.keras')\n"
     )
     assert lint(tmp_path, {"a.py": source}) == []
+
+
+def test_a_decorator_of_the_other_keras_registers_nothing(tmp_path: Path) -> None:
+    # Measured with TensorFlow 2.21, keras 3.15.1 and tf-keras 2.21 in one venv: a Keras 3
+    # layer decorated with tf_keras.saving.register_keras_serializable(package="p") keeps
+    # keras.saving.get_registered_name(cls) == "Mixed", and a fresh process that imports the
+    # module cannot load it ("Could not locate class 'Mixed'"); KERAS-SEMANTICS section 3 has
+    # the reverse (tf.keras class, keras.saving decorator) on legacy Keras.
+    source = (
+        "import keras\nimport tf_keras\n\n"
+        "@tf_keras.saving.register_keras_serializable(package='p')\n"
+        "class Mixed(keras.layers.Layer):\n    pass\n"
+    )
+    assert [(c, r) for c, _, r in codes_at(lint(tmp_path, {"a.py": source}))] == [("SER101", 5)]

@@ -9,7 +9,7 @@ so they give the same findings.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from serialint.catalogue import RuleDoc, load_catalogue
@@ -34,7 +34,7 @@ from serialint.fixes import (
     unified_diff,
     write_atomically,
 )
-from serialint.packaging import Packaging, read_packaging
+from serialint.packaging import Packagings, read_packagings
 from serialint.paths import relative_posix, resolved
 from serialint.project import Project
 from serialint.source import DIAGNOSTIC_CODE, diagnostic
@@ -65,7 +65,7 @@ class Workspace:
     config: Config
     codes: set[str]
     catalogue: dict[str, RuleDoc]
-    packaging: Packaging
+    packaging: Packagings
     files: dict[Path, FileFacts | Finding]
     project: Project
 
@@ -82,7 +82,8 @@ class Workspace:
         files: dict[Path, FileFacts | Finding] = {}
         for path in [*inputs.targets, *inputs.others]:
             files.setdefault(resolved(path), read_file(path))
-        packaging = read_packaging(config.root) if config.index_root else Packaging()
+        readable = [f.source.path for f in files.values() if isinstance(f, FileFacts)]
+        packaging = read_packagings(config.root, readable) if config.index_root else Packagings({})
         workspace = cls(
             config,
             codes if codes is not None else set(catalogue),
@@ -128,6 +129,11 @@ class Workspace:
             files[key] = read_file(path, text, like)
         project = join(_facts(files), self.config, self.packaging)
         return Workspace(self.config, self.codes, self.catalogue, self.packaging, files, project)
+
+
+def _key(finding: Finding) -> tuple[Path, str, str]:
+    """A finding across fix rounds, whose rows move as fixes insert lines."""
+    return (resolved(finding.path), finding.code, finding.message)
 
 
 def _facts(files: dict[Path, FileFacts | Finding]) -> list[ModuleFacts]:
@@ -182,8 +188,9 @@ def _lint_paths(
                 f for f in result.findings if (resolved(f.path), f.code, f.message) not in attempted
             ]
             fixed = fix_text(read.source, fresh, fix)
-            attempted |= {(resolved(f.path), f.code, f.message) for f in fixed.applied}
-            outcome.rejected += [f for f, _ in fixed.rejected if f not in outcome.rejected]
+            attempted |= {_key(f) for f in fixed.applied}
+            known = {_key(f) for f in outcome.rejected}
+            outcome.rejected += [f for f, _ in fixed.rejected if _key(f) not in known]
             if fixed.applied:
                 outcome.fixed += fixed.applied
                 texts[resolved(result.path)] = fixed.text
@@ -192,6 +199,12 @@ def _lint_paths(
             break
         workspace = workspace.replaced(texts)
         results = [workspace.lint_file(p) for p in targets]
+    # A fix that was dropped is no longer offered.
+    dropped = {_key(f) for f in outcome.rejected}
+    for result in results:
+        result.findings = [
+            replace(f, fix=None) if _key(f) in dropped else f for f in result.findings
+        ]
     outcome.files = results
     for key, text in texts.items():
         source = original[key]
@@ -201,9 +214,9 @@ def _lint_paths(
         if problem is not None:
             # The text parses but the bytes written would not (a coding cookie pushed down):
             # nothing is written, and the fixes of this file are reported as dropped.
-            dropped = [f for f in outcome.fixed if resolved(f.path) == key]
+            unwritten = [f for f in outcome.fixed if resolved(f.path) == key]
             outcome.fixed = [f for f in outcome.fixed if resolved(f.path) != key]
-            outcome.rejected += dropped
+            outcome.rejected += unwritten
             continue
         if diff:
             outcome.diffs.append(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -124,7 +125,9 @@ def _split(value: str | None) -> tuple[str, ...] | None:
 
 def _load_config(args: argparse.Namespace, known: set[str]) -> Config:
     paths: list[Path] = args.paths or [Path(".")]
-    config_path = args.config or find_config_file(resolved(paths[0]))
+    # The configuration nearest to all the paths, whatever their order.
+    common = Path(os.path.commonpath([str(resolved(p)) for p in paths]))
+    config_path = args.config or find_config_file(common)
     if args.config is not None and not args.config.is_file():
         raise ConfigError(f"{args.config}: configuration file not found")
     if config_path is not None:

@@ -19,7 +19,7 @@ from serialint.config import Config
 from serialint.facts import ModuleFacts, facts_of
 from serialint.files import DEFAULT_EXCLUDES, ExcludeMatcher, discover
 from serialint.findings import Finding, Position
-from serialint.packaging import Packaging
+from serialint.packaging import Packagings
 from serialint.paths import resolved
 from serialint.project import Module, Project
 from serialint.rules import ALL_RULES
@@ -130,7 +130,7 @@ def read_file(
     return FileFacts(source, facts)
 
 
-def join(facts: Iterable[ModuleFacts], config: Config, packaging: Packaging) -> Project:
+def join(facts: Iterable[ModuleFacts], config: Config, packaging: Packagings) -> Project:
     with deep_recursion():
         return Project(facts, config.root, config.keras_version, packaging)
 

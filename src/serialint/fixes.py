@@ -146,7 +146,7 @@ def parse_problem(text: str, original: str) -> str | None:
             ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
         return f"the fixed file would not parse ({type(error).__name__}: {error})"
-    if _round_trips(original) and not _round_trips(text):
+    if not _round_trips(text) and _round_trips(original):
         return "libcst does not read the fixed file back unchanged"
     return None
 
@@ -179,9 +179,19 @@ def encoded(source: SourceFile, text: str) -> bytes:
 
 def write_atomically(path: Path, data: bytes) -> None:
     """Write through a temporary file in the same directory, then rename over the original:
-    a crash or a full disk leaves the old file intact.  Keeps the file's permission bits."""
+    a crash or a full disk leaves the old file intact.  Keeps the file's permission bits and,
+    where allowed, its owner; a file with several hard links is written in place instead."""
     target = path.resolve()
-    mode = stat.S_IMODE(target.stat().st_mode)
+    info = target.stat()
+    mode = stat.S_IMODE(info.st_mode)
+    if info.st_nlink > 1:
+        # A rename would cut the file off from its other names: write it in place.
+        with target.open("r+b") as out:
+            out.write(data)
+            out.truncate()
+            out.flush()
+            os.fsync(out.fileno())
+        return
     handle, temporary = tempfile.mkstemp(
         dir=target.parent, prefix=f".{target.name}.", suffix=".serialint"
     )
@@ -191,6 +201,9 @@ def write_atomically(path: Path, data: bytes) -> None:
             out.flush()
             os.fsync(out.fileno())
         os.chmod(temporary, mode)
+        if hasattr(os, "chown"):
+            with contextlib.suppress(OSError):  # keep the owner where we may (as root)
+                os.chown(temporary, info.st_uid, info.st_gid)
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(OSError):

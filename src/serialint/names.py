@@ -155,6 +155,20 @@ _KERAS2_ENGINE: dict[str, str] = {
 }
 
 
+def registry_root(qualified: str) -> str | None:
+    """Which Keras package's registry a name belongs to: ``keras`` (standalone Keras, 2 or 3),
+    ``tf.keras`` (the same as ``keras`` on Keras 3, ``tf_keras`` on legacy Keras),
+    ``tf_keras``, or ``tensorflow.python.keras`` (TF's frozen copy)."""
+    for root, flavor in _KERAS_ROOTS:
+        if qualified == root or qualified.startswith(root + "."):
+            if flavor == "keras3":
+                return "keras"
+            if flavor == "keras2":
+                return "tf_keras"
+            return "tf.keras" if flavor == "tf.keras" else "tensorflow.python.keras"
+    return None
+
+
 def _public_from_private(private: str) -> str:
     if private in _PRIVATE_TO_PUBLIC:
         return _PRIVATE_TO_PUBLIC[private]

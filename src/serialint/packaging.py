@@ -18,9 +18,12 @@ import configparser
 import fnmatch
 import re
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from serialint.paths import resolved as resolved_path
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -90,6 +93,39 @@ def is_test_module_name(module: str) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class Packagings:
+    """The packaging metadata of every directory that has some, from the project root down: a
+    monorepo's ``libs/mylib/setup.py`` governs the files below it."""
+
+    by_directory: dict[Path, Packaging]
+
+    def for_path(self, path: Path) -> Packaging:
+        for directory in path.parents:
+            found = self.by_directory.get(directory)
+            if found is not None:
+                return found
+        return Packaging()
+
+
+def read_packagings(root: Path, paths: Iterable[Path]) -> Packagings:
+    """Read the metadata of the directories between each path and the root (each once)."""
+    root = resolved_path(root)
+    found: dict[Path, Packaging] = {}
+    looked: set[Path] = set()
+    for path in paths:
+        for directory in resolved_path(path).parents:
+            if directory in looked:
+                break
+            looked.add(directory)
+            packaging = read_packaging(directory)
+            if packaging.declared_by is not None:
+                found[directory] = packaging
+            if directory == root:
+                break
+    return Packagings(found)
+
+
 def read_packaging(root: Path) -> Packaging:
     """The packaging metadata at ``root``; unreadable or absent files mean "not declared"."""
     for name, reader in (
@@ -102,7 +138,10 @@ def read_packaging(root: Path) -> Packaging:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue
-        found = reader(text, name)
+        try:
+            found = reader(text, name)
+        except (AttributeError, TypeError, ValueError, KeyError, configparser.Error):
+            found = None  # a section of another tool we cannot read: not our business
         if found is not None:
             return found
     return Packaging()
@@ -125,9 +164,9 @@ def _pyproject(text: str, name: str) -> Packaging | None:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError:
         return None
-    tool = data.get("tool", {}) if isinstance(data.get("tool"), dict) else {}
+    tool = _table(data, "tool")
     project = data.get("project") if isinstance(data.get("project"), dict) else None
-    setuptools = tool.get("setuptools", {})
+    setuptools = _table(tool, "setuptools")
     if isinstance(setuptools, dict) and "packages" in setuptools:
         packages = setuptools["packages"]
         if isinstance(packages, list):
@@ -149,13 +188,13 @@ def _pyproject(text: str, name: str) -> Packaging | None:
             )
         if isinstance(poetry.get("name"), str):
             return Packaging(name, frozenset({_normalise(poetry["name"])}))
-    hatch = tool.get("hatch", {}).get("build", {}).get("targets", {}).get("wheel", {})
-    if isinstance(hatch, dict) and isinstance(hatch.get("packages"), list):
+    hatch = _table(tool, "hatch", "build", "targets", "wheel")
+    if isinstance(hatch.get("packages"), list):
         return Packaging(
             name, frozenset(p.rstrip("/").split("/")[-1] for p in _strings(hatch["packages"]))
         )
-    flit = tool.get("flit", {}).get("module", {})
-    if isinstance(flit, dict) and isinstance(flit.get("name"), str):
+    flit = _table(tool, "flit", "module")
+    if isinstance(flit.get("name"), str):
         return Packaging(name, frozenset({flit["name"]}))
     if project is not None and "build-system" in data:
         return Packaging(name)  # discovered by the build backend
@@ -164,8 +203,18 @@ def _pyproject(text: str, name: str) -> Packaging | None:
     return None
 
 
+def _table(data: dict[str, Any], *keys: str) -> dict[str, Any]:
+    """``data[k1][k2]...`` when every step is a table, else an empty table."""
+    for key in keys:
+        value = data.get(key)
+        if not isinstance(value, dict):
+            return {}
+        data = value
+    return data
+
+
 def _setup_cfg(text: str, name: str) -> Packaging | None:
-    parser = configparser.ConfigParser()
+    parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read_string(text)
     except configparser.Error:

@@ -46,7 +46,8 @@ from serialint.facts.model import (
 )
 
 _MAX_DEPTH = 24  # deeper expressions are summarised as Opaque (3,000-term chains exist)
-_MAX_ITEMS = 64  # literal containers beyond this keep only their non-constant items
+_MAX_ITEMS = 64  # constants kept of a long literal container (its other items are all kept)
+_MAX_NAMED_ITEMS = 4096  # ... up to this many
 _BINOPS = {ast.Add: "+", ast.Mod: "%", ast.Div: "/"}
 
 
@@ -74,6 +75,8 @@ def extract(path: Path, text: str, tree: ast.Module) -> ModuleFacts:
         module_calls=frozenset(visitor.module_calls),
         main_calls=frozenset(visitor.main_calls),
         escaping=frozenset(visitor.escaping),
+        value_refs=frozenset(visitor.value_refs),
+        renames=tuple(visitor.renames),
         header_line=_header_line(tree, lines),
         top_imports=_top_imports(tree),
         import_time_names=_import_time_bindings(tree),
@@ -414,6 +417,9 @@ class _Visitor(ast.NodeVisitor):
         self.module_calls: set[str] = set()
         self.main_calls: set[str] = set()
         self.escaping: set[str] = set()
+        self.value_refs: set[str] = set()
+        self.skip_values: set[int] = set()
+        self.renames: list[tuple[Value, str]] = []
         self.under_main = False
         self.module_assigned: dict[str, list[Assignment]] = defaultdict(list)
         self.module_bound: set[str] = set()
@@ -481,7 +487,7 @@ class _Visitor(ast.NodeVisitor):
         if isinstance(node, ast.Dict):
             pairs = list(zip(node.keys, node.values, strict=True))
             if len(pairs) > _MAX_ITEMS:
-                pairs = [p for p in pairs if not isinstance(p[1], ast.Constant)][:_MAX_ITEMS]
+                pairs = [p for p in pairs if not isinstance(p[1], ast.Constant)][:_MAX_NAMED_ITEMS]
             return DictLit(
                 tuple(self.value(k, d) if k is not None else None for k, _ in pairs),
                 tuple(self.value(v, d) for _, v in pairs),
@@ -498,6 +504,17 @@ class _Visitor(ast.NodeVisitor):
             return IfExp(self.value(node.body, d), self.value(node.orelse, d))
         if isinstance(node, (ast.NamedExpr, ast.Await)):
             return self.value(node.value, d)
+        if isinstance(node, ast.DictComp) and len(node.generators) == 1:
+            # {c.__name__: c for c in (Scale, Shift)}: the iterated items, keys unknown.
+            generator = node.generators[0]
+            if (
+                isinstance(generator.target, ast.Name)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == generator.target.id
+                and isinstance(generator.iter, (ast.Tuple, ast.List, ast.Set))
+            ):
+                items = self._items(generator.iter.elts, d)
+                return DictLit(tuple(Opaque("key") for _ in items), items)
         if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
             # [Block() for _ in range(3)]: what each element is (its loop names stay unknown).
             return Seq("comprehension", (self.value(node.elt, d),))
@@ -505,7 +522,7 @@ class _Visitor(ast.NodeVisitor):
 
     def _items(self, elements: list[ast.expr], depth: int) -> tuple[Value, ...]:
         if len(elements) > _MAX_ITEMS:
-            elements = [e for e in elements if not isinstance(e, ast.Constant)][:_MAX_ITEMS]
+            elements = [e for e in elements if not isinstance(e, ast.Constant)][:_MAX_NAMED_ITEMS]
         return tuple(self.value(e, depth) for e in elements)
 
     def _fstring_part(self, node: ast.expr, depth: int) -> Value:
@@ -545,6 +562,7 @@ class _Visitor(ast.NodeVisitor):
         body_assigned: dict[str, list[Assignment]] = defaultdict(list)
         self.class_bodies.append(body_assigned)
         for base in node.bases:
+            self._not_values(base)  # a base is not an instance
             self.visit(base)
         for statement in node.body:
             self.visit(statement)
@@ -763,6 +781,13 @@ class _Visitor(ast.NodeVisitor):
                     self._assign(element, Item(value, index))
         elif isinstance(target, ast.Starred):
             self._assign(target.value, Item(value, -1))
+        elif (
+            isinstance(target, ast.Attribute)
+            and target.attr == "__name__"
+            and isinstance(value, Const)
+            and isinstance(value.value, str)
+        ):
+            self.renames.append((self.value(target.value), value.value))
         elif isinstance(target, ast.Attribute) and self.class_attributes and self.frames:
             frame = self.frames[-1]
             if isinstance(target.value, ast.Name) and target.value.id == frame.self_name:
@@ -786,6 +811,7 @@ class _Visitor(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        self._not_values(node.annotation)
         if node.value is not None:
             self._assign(node.target, self.value(node.value))
         elif isinstance(node.target, ast.Name):
@@ -808,7 +834,8 @@ class _Visitor(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
-        self._assign(node.target, Opaque("loop"))
+        # `for c in (A, B):` c is each item in turn (an item of the iterated value).
+        self._assign(node.target, Item(self.value(node.iter), -1))
         self.generic_visit(node)
 
     visit_AsyncFor = visit_For
@@ -870,6 +897,15 @@ class _Visitor(ast.NodeVisitor):
     visit_AsyncWith = visit_With
 
     def visit_Call(self, node: ast.Call) -> None:
+        # The callee, and for `Base.__init__(self)` its whole dotted chain: called, not used.
+        self._not_values(node.func, shallow=_dotted(node.func) is None)
+        if isinstance(node.func, ast.Name) and node.func.id in (
+            "isinstance",
+            "issubclass",
+            "super",
+        ):
+            for argument in node.args:
+                self._not_values(argument)  # isinstance(x, Base): a type check, not a use
         for argument in [*node.args, *(k.value for k in node.keywords)]:
             if isinstance(argument, (ast.Name, ast.Attribute)):
                 passed = self.value(argument)
@@ -898,6 +934,30 @@ class _Visitor(ast.NodeVisitor):
                 )
             )
         self.generic_visit(node)
+
+    # -- names used as values ---------------------------------------------------------------
+    def _not_values(self, node: ast.expr, *, shallow: bool = False) -> None:
+        """Mark names that are called, derived from or type-checked: not used as values."""
+        for inner in [node] if shallow else ast.walk(node):
+            if isinstance(inner, (ast.Name, ast.Attribute)):
+                self.skip_values.add(id(inner))
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, ast.Load) and id(node) not in self.skip_values:
+            self._note_value(self.resolve_name(node.id))
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        dotted = _dotted(node) is not None
+        if dotted and isinstance(node.ctx, ast.Load) and id(node) not in self.skip_values:
+            self._note_value(self.value(node))
+            return  # a dotted name: its head is not a separate use
+        self.generic_visit(node)
+
+    def _note_value(self, value: Value) -> None:
+        """``NORMS = {"scale": Scale}``, ``partial(Scale, 2)``, ``cls = A if c else B``: a
+        class used as a value may be instantiated where the call graph cannot see."""
+        if isinstance(value, Ref) and _may_be_project(value.name):
+            self.value_refs.add(value.name)
 
     def _passes_own_class(self, node: ast.Call) -> bool:
         """``helper(MyLayer)`` at module level: a registration if the helper registers."""

@@ -324,6 +324,9 @@ class ModuleFacts:
     # Project-candidate names passed as values (`partial(save, model)`, `Thread(target=run)`):
     # functions whose callers cannot all be seen.
     escaping: frozenset[str]
+    value_refs: frozenset[str]  # project-candidate names used as values (not called)
+    # `AdaFactor.__name__ = "AdaFactor"`: the class name Keras stores, changed by assignment.
+    renames: tuple[tuple[Value, str], ...]
     # Where a new import may go: the first line after the leading comments, the docstring and
     # ``from __future__`` imports; and the (first, last) lines of the imports at the top level.
     header_line: int

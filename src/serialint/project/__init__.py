@@ -6,6 +6,7 @@ complete answers only (see each cycle guard).
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -14,8 +15,8 @@ from pathlib import Path
 
 from serialint import names
 from serialint.facts.model import Attr, Call, ModuleFacts, Ref
-from serialint.packaging import Packaging, is_test_module_name
-from serialint.paths import relative_parts
+from serialint.packaging import Packagings, is_test_module_name
+from serialint.paths import relative_parts, resolved
 from serialint.project.classes import Classes, KerasKind, ProjectClass
 from serialint.project.contents import ContentsAnalysis
 from serialint.project.imports import ImportGraph
@@ -62,15 +63,15 @@ class Project:
         facts: Iterable[ModuleFacts],
         root: Path,
         keras_version: int = 3,
-        packaging: Packaging | None = None,
+        packaging: Packagings | None = None,
     ) -> None:
         self.root = root
         self.keras_version = keras_version
-        self.packaging = packaging or Packaging()
+        self.packaging = packaging or Packagings({})
         self.modules = Modules(facts, root)
         self.classes = Classes(self.modules)
         self.values = Values(self.modules, self.classes)
-        self.registry = Registry(self.modules, self.classes, self.values)
+        self.registry = Registry(self.modules, self.classes, self.values, keras_version)
         self.loads = Loads(self.modules, self.values)
         self.imports = ImportGraph(self.modules, self.classes)
         self.contents = ContentsAnalysis(self.values)
@@ -126,7 +127,8 @@ class Project:
 
     def is_library(self, module: Module) -> bool:
         """Part of a distributable package: its users save and load what it defines."""
-        return self.packaging.distributes(module.name, "." in module.name or module.is_package)
+        packaging = self.packaging.for_path(resolved(module.path))
+        return packaging.distributes(module.name, "." in module.name or module.is_package)
 
     def is_test_code(self, module: Module) -> bool:
         """A test module: under a tests/ (test/, testing/) directory, or named test_*.py,
@@ -159,7 +161,14 @@ class Project:
 
     @cached_property
     def _instantiated(self) -> set[str]:
-        return set(self._callers)
+        """Classes called somewhere, or used as a value (a factory dict, ``partial``)."""
+        used = {
+            qualified
+            for module in self.modules
+            for reference in module.facts.value_refs
+            if (qualified := self.modules.qualify(module, reference)) is not None
+        }
+        return set(self._callers) | used
 
     def is_concrete(self, cls: ProjectClass) -> bool:
         """Instantiated somewhere, or not subclassed.  A library's class that is only subclassed
@@ -171,10 +180,7 @@ class Project:
             return False
         name = cls.name
         abstract_name = (
-            name.startswith("_")
-            or "Base" in name
-            or "Abstract" in name
-            or name.endswith("Mixin")
+            _ABSTRACT_NAME.search(name) is not None  # _Base, BaseLayer, LayerBase, Mixin
             or name in self._direct_keras_base_names(cls)  # bert4keras' own `Layer`
         )
         return not (abstract_name or cls.fact.abstract_hints or not self.is_advertised(cls))
@@ -490,6 +496,10 @@ class Project:
                     )
                 )
         return found
+
+
+# Names that say "a base to derive from" (not BaselineModel, not AbstractionLayer).
+_ABSTRACT_NAME = re.compile(r"^_|^(Base|Abstract)(?=[A-Z_]|$)|Base$|Mixin$|Interface$")
 
 
 def _calls_super_init(call: Call) -> bool:

@@ -15,6 +15,7 @@ from serialint.project.modules import Module, Modules
 class KerasKind:
     kind: str  # "layer", "model", "loss", ...
     base: KerasName  # the Keras class the hierarchy reaches
+    root: str = "keras"  # whose registry: see names.registry_root
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,7 @@ class Classes:
                 if keras is not None:
                     kind = names.serializable_kind(keras)
                     if kind is not None:
-                        return KerasKind(kind, keras)
+                        return KerasKind(kind, keras, names.registry_root(base) or "keras")
         return None
 
     def descendants(self, qualname: str) -> set[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from serialint import names
 from serialint.facts.model import Call, CallSite, Const, Param, Starred, Value
@@ -56,6 +56,7 @@ class Loads:
             position = self._forwarded_position(load)
             if position is not None:
                 self.forwarders[f"{load.module.name}.{load.site.scope}"] = position
+        direct = [self._scoped_by_callers(load) for load in direct]
         self.sites: list[LoadSite] = direct + [
             self._load(module, site, callee.rpartition(".")[2], self.forwarders[callee], callee)
             for module, site, callee in calls
@@ -102,6 +103,22 @@ class Loads:
             provided_by=provided_by,
             wrapper=wrapper,
         )
+
+    def _scoped_by_callers(self, load: LoadSite) -> LoadSite:
+        """A load inside a function that is only ever called within a custom_object_scope
+        runs within it (``with custom_object_scope(OBJECTS): model = load(path)``)."""
+        if load.passes_custom_objects or load.in_scope or not load.site.scope:
+            return load
+        callers = self.values.calls_of(f"{load.module.name}.{load.site.scope}")
+        if not callers:
+            return load
+        provided: frozenset[str] | None = frozenset()
+        for module, site in callers:
+            in_scope, scoped = self._scope_objects(module, site)
+            if not in_scope:
+                return load
+            provided = None if scoped is None or provided is None else provided | scoped
+        return replace(load, in_scope=True, provided=provided)
 
     def _scope_objects(self, module: Module, site: CallSite) -> tuple[bool, frozenset[str] | None]:
         """Whether the call is inside custom_object_scope blocks, and what they hand over

@@ -103,6 +103,7 @@ class Modules:
             for suffix in suffixes(fact.path, root):
                 self._by_suffix[suffix].append(module)
         self._canonical: dict[str, str] = {}
+        self._provided: dict[tuple[str, str], bool] = {}
         # Per module: the renamed sibling scripts its imports mean (resolved once, not per name).
         self._renames: dict[str, dict[str, str]] = {
             module.name: self.siblings[key.parent]
@@ -169,14 +170,23 @@ class Modules:
                 return f"{source}.{dotted}"
         return None
 
-    def _provides(self, module: Module, head: str, depth: int = 0) -> bool:
-        if depth > 5:
+    def _provides(self, module: Module, head: str) -> bool:
+        """Does a star import of ``module`` provide ``head`` (through its own star imports)?
+        One walk over the star-import graph, each module once."""
+        key = (module.name, head)
+        if key not in self._provided:
+            self._provided[key] = self._provides_within(module, head, set())
+        return self._provided[key]
+
+    def _provides_within(self, module: Module, head: str, seen: set[str]) -> bool:
+        if module.name in seen:
             return False
+        seen.add(module.name)
         for star in module.facts.star_imports:
             source = self.absolute(module, star)
             provider = self.find(source, module.path) if source else None
             if provider is not None and (
-                head in provider.facts.names or self._provides(provider, head, depth + 1)
+                head in provider.facts.names or self._provides_within(provider, head, seen)
             ):
                 return True
             if provider is None and source and names.is_known_keras_name(f"{source}.{head}"):

@@ -16,6 +16,7 @@ from serialint.facts.model import (
     DictLit,
     FunctionFact,
     IfExp,
+    Item,
     ItemStore,
     Local,
     Param,
@@ -82,6 +83,11 @@ class Values:
         self._reach: dict[str, frozenset[str]] = {}
         self._calls_by_callee: dict[str, list[tuple[Module, CallSite]]] | None = None
         self._fit_sites: list[tuple[Module, CallSite]] | None = None
+        self.renamed: dict[str, set[str]] = defaultdict(set)
+        for module in modules:
+            for target, new_name in module.facts.renames:
+                for name in self.named(module, target):
+                    self.renamed[name].add(new_name)
         self.escaping = {
             qualified
             for module in modules
@@ -114,16 +120,38 @@ class Values:
         values = scope.values_of(name) if scope is not None else ()
         return (module, values) if values else None
 
-    def named(self, module: Module, value: Value) -> set[str]:
-        """The classes or functions a value names: ``A``, an instance ``A()``, or either branch
-        of a name defined differently in if/else branches."""
+    def named(self, module: Module, value: Value, depth: int = 0) -> set[str]:
+        """The classes or functions a value names: ``A``, an instance ``A()``, either branch of
+        a name defined differently in if/else branches, or the items a loop variable takes
+        (``for c in (A, B): register(c)``)."""
+        if depth > _MAX_DEPTH:
+            return set()
+        d = depth + 1
         if isinstance(value, IfExp):
-            return self.named(module, value.body) | self.named(module, value.orelse)
+            return self.named(module, value.body, d) | self.named(module, value.orelse, d)
         if isinstance(value, Call):
             name = self.qualify(module, value.func)
             return {name} if name is not None and self.classes.get(name) is not None else set()
+        if isinstance(value, Item):
+            return self.named(module, value.value, d)
+        if isinstance(value, Seq):
+            return {n for item in value.items for n in self.named(module, item, d)}
+        if isinstance(value, Local):
+            return {n for v in self.locals_of(module, value) for n in self.named(module, v, d)}
         name = self.qualify(module, value)
         return {name} if name is not None else set()
+
+    def keyed(self, module: Module, key: Value | None, item: Value) -> set[str]:
+        """What a dict entry hands over: Keras looks an unregistered class up by its class
+        name, so ``{"SD": ScaledDense}`` hands over nothing (an unknown key may be right)."""
+        found = self.named(module, item)
+        if isinstance(key, Const) and isinstance(key.value, str):
+            return {
+                name
+                for name in found
+                if name.rpartition(".")[2] == key.value or key.value in self.renamed.get(name, ())
+            }
+        return found
 
     def is_keras(self, module: Module, value: Value, path: str) -> bool:
         return names.is_keras(self.qualify(module, value), path)
@@ -145,7 +173,7 @@ class Values:
                 if item_key is None:  # {**other}
                     found |= self.mapping(module, item, seen)
                 else:
-                    found |= Mapping(frozenset(self.named(module, item)))
+                    found |= Mapping(frozenset(self.keyed(module, item_key, item)))
             return found
         if isinstance(value, Const) and value.value is None:
             return Mapping()
@@ -155,7 +183,7 @@ class Values:
                 found |= self.mapping(module, assigned, seen)
             slot = (module.name, value.scope, value.name)
             for store in self.stores.get(slot, []):
-                found |= Mapping(frozenset(self.named(module, store.value)))
+                found |= Mapping(frozenset(self.keyed(module, store.key, store.value)))
             for site in self.updates.get(slot, []):
                 for part in self.update_arguments(site):
                     found |= self.mapping(module, part, seen)
@@ -180,8 +208,10 @@ class Values:
             for part in [*call.args, *(k.value for k in call.keywords if k.name is None)]:
                 found |= self.mapping(module, part, seen)
             for keyword in call.keywords:
-                if keyword.name and (name := self.qualify(module, keyword.value)):
-                    found |= Mapping(frozenset({name}))
+                if keyword.name:
+                    found |= Mapping(
+                        frozenset(self.keyed(module, Const(keyword.name), keyword.value))
+                    )
             return found
         if callee is None:
             if isinstance(call.func, Ref):  # a builtin or an unresolved star name
