@@ -302,18 +302,25 @@ def _bound_in(body: list[ast.stmt]) -> set[str]:
     expression is missed, and its name then reads as the enclosing scope's (harmless here).
     """
     bound: set[str] = set()
-    for statement, depth in _statements(body):
-        if depth:
-            continue
+    pending = list(body)
+    while pending:
+        statement = pending.pop()
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             bound.add(statement.name)
-        elif isinstance(statement, (ast.Import, ast.ImportFrom)):
+            continue  # a nested scope: its names are its own
+        if isinstance(statement, (ast.Import, ast.ImportFrom)):
             bound.update(
                 (a.asname or a.name).split(".")[0] for a in statement.names if a.name != "*"
             )
-        else:
-            for target in _targets(statement):
-                bound.update(_names_in(target))
+            continue
+        for target in _targets(statement):
+            bound.update(_names_in(target))
+        for block in ("body", "orelse", "finalbody"):
+            pending.extend(getattr(statement, block, ()))
+        for handler in getattr(statement, "handlers", ()):
+            pending.extend(handler.body)
+        for case in getattr(statement, "cases", ()):
+            pending.extend(case.body)
     return bound
 
 
@@ -907,10 +914,10 @@ class _Visitor(ast.NodeVisitor):
             for argument in node.args:
                 self._not_values(argument)  # isinstance(x, Base): a type check, not a use
         for argument in [*node.args, *(k.value for k in node.keywords)]:
-            if isinstance(argument, (ast.Name, ast.Attribute)):
-                passed = self.value(argument)
-                if isinstance(passed, Ref) and _may_be_project(passed.name):
-                    self.escaping.add(passed.name)
+            dotted = _dotted(argument)
+            passed = self._reference(dotted) if dotted is not None else None
+            if passed is not None and _may_be_project(passed):
+                self.escaping.add(passed)
         func = self.value(node.func)
         callee = self._callee(func)
         if callee is not None:
@@ -944,20 +951,28 @@ class _Visitor(ast.NodeVisitor):
 
     def visit_Name(self, node: ast.Name) -> None:
         if isinstance(node.ctx, ast.Load) and id(node) not in self.skip_values:
-            self._note_value(self.resolve_name(node.id))
+            self._note_value(node.id)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
-        dotted = _dotted(node) is not None
-        if dotted and isinstance(node.ctx, ast.Load) and id(node) not in self.skip_values:
-            self._note_value(self.value(node))
+        dotted = _dotted(node)
+        if dotted is not None and isinstance(node.ctx, ast.Load):
+            if id(node) not in self.skip_values:
+                self._note_value(dotted)
             return  # a dotted name: its head is not a separate use
         self.generic_visit(node)
 
-    def _note_value(self, value: Value) -> None:
+    def _reference(self, dotted: str) -> str | None:
+        """The reference a dotted name resolves to, when it is not a variable."""
+        head, dot, rest = dotted.partition(".")
+        resolved = self.resolve_name(head)
+        return resolved.name + dot + rest if isinstance(resolved, Ref) else None
+
+    def _note_value(self, dotted: str) -> None:
         """``NORMS = {"scale": Scale}``, ``partial(Scale, 2)``, ``cls = A if c else B``: a
         class used as a value may be instantiated where the call graph cannot see."""
-        if isinstance(value, Ref) and _may_be_project(value.name):
-            self.value_refs.add(value.name)
+        reference = self._reference(dotted)
+        if reference is not None and _may_be_project(reference):
+            self.value_refs.add(reference)
 
     def _passes_own_class(self, node: ast.Call) -> bool:
         """``helper(MyLayer)`` at module level: a registration if the helper registers."""
