@@ -942,6 +942,19 @@ class _Visitor(ast.NodeVisitor):
             )
         self.generic_visit(node)
 
+    # -- leaves: nothing below them to visit (saves the generic visit of most nodes) -----------
+    def _leaf(self, node: ast.AST) -> None:
+        return None
+
+    visit_Constant = _leaf
+    visit_Load = visit_Store = visit_Del = _leaf
+    visit_Add = visit_Sub = visit_Mult = visit_Div = visit_Mod = visit_Pow = _leaf
+    visit_FloorDiv = visit_MatMult = visit_BitAnd = visit_BitOr = visit_BitXor = _leaf
+    visit_LShift = visit_RShift = visit_USub = visit_UAdd = visit_Not = visit_Invert = _leaf
+    visit_And = visit_Or = visit_Eq = visit_NotEq = visit_Lt = visit_LtE = _leaf
+    visit_Gt = visit_GtE = visit_Is = visit_IsNot = visit_In = visit_NotIn = _leaf
+    visit_alias = visit_Pass = visit_Break = visit_Continue = _leaf
+
     # -- names used as values ---------------------------------------------------------------
     def _not_values(self, node: ast.expr, *, shallow: bool = False) -> None:
         """Mark names that are called, derived from or type-checked: not used as values."""
