@@ -140,12 +140,9 @@ def _edits_of(findings: list[Finding]) -> list[Edit]:
 def parse_problem(text: str, original: str) -> str | None:
     """Why the fixed ``text`` is not valid Python (None when it is).  libcst must also read it
     back unchanged, where it did so for the original (it normalises CR-only files)."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
-        return f"the fixed file would not parse ({type(error).__name__}: {error})"
+    problem = _ast_problem(text, "fixed")
+    if problem is not None:
+        return problem
     if not _round_trips(text) and _round_trips(original):
         return "libcst does not read the fixed file back unchanged"
     return None
@@ -161,12 +158,16 @@ def _round_trips(text: str) -> bool:
 def bytes_problem(data: bytes) -> str | None:
     """Why the bytes to be written would not be read back as the same Python (None if fine):
     Python decodes them by their own coding cookie, which a fix must not move."""
+    return _ast_problem(data, "written")
+
+
+def _ast_problem(source: str | bytes, which: str) -> str | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ast.parse(data)
+            ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
-        return f"the written file would not parse ({type(error).__name__}: {error})"
+        return f"the {which} file would not parse ({type(error).__name__}: {error})"
     return None
 
 

@@ -450,25 +450,10 @@ class Project:
         return f"{save.module.name}.{save.scope}" if save.scope else save.module.name
 
     def _runnable_from(self, modules: list[Module]) -> set[str]:
-        """The modules given, and the project functions and methods their code can run: what
-        they call, and every method of the classes they instantiate (instance method calls
-        are not followed one by one)."""
-        found = {m.name for m in modules}
-        pending = [c for m in modules for c in self.values.module_callees(m)]
-        pending += [f"{m.name}.{f}" for m in modules for f in m.facts.functions]
-        while pending:
-            current = pending.pop()
-            if current in found:
-                continue
-            found.add(current)
-            cls = self.classes.all.get(current)
-            if cls is not None:
-                pending.extend(self.values.class_callees(cls))
-                continue
-            function = self.modules.function_fact(current)
-            if function is not None:
-                pending.extend(self.values.callees(*function))
-        return found
+        """The modules given, and the project functions and methods their code can run."""
+        starts = [c for m in modules for c in self.values.module_callees(m)]
+        starts += [f"{m.name}.{f}" for m in modules for f in m.facts.functions]
+        return {m.name for m in modules} | self.values.runnable(starts)
 
     def _users(self, cls: ProjectClass) -> set[str]:
         """The modules whose programs can hold the class: those importing its module."""

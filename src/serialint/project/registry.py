@@ -32,21 +32,11 @@ class Registry:
     def _run_on_import(self) -> set[str]:
         """Functions that run when some module is imported: called at its top level (not
         under ``if __name__ == "__main__":``), directly or through other project functions."""
-        found: set[str] = set()
-        pending = [
+        return self.values.runnable(
             callee
             for module in self.modules
             for callee in self.values.module_callees(module, include_main=False)
-        ]
-        while pending:
-            current = pending.pop()
-            if current in found:
-                continue
-            found.add(current)
-            function = self.modules.function_fact(current)
-            if function is not None:
-                pending.extend(self.values.callees(*function))
-        return found
+        )
 
     def _on_import(self, module: Module, scope: str, under_main: bool) -> bool:
         """Does code in this scope run whenever the module is imported?  A registration that

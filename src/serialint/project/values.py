@@ -281,27 +281,31 @@ class Values:
         """Project classes that calling ``qualified`` can instantiate, directly or through the
         project functions and methods it calls (the class itself for a class)."""
         cached = self._reach.get(qualified)
-        if cached is not None:
-            return cached
+        if cached is None:
+            reached = self.runnable([qualified])
+            cached = frozenset(c.qualname for name in reached if (c := self.classes.get(name)))
+            self._reach[qualified] = cached  # a complete closure: safe to keep
+        return cached
+
+    def runnable(self, starts: Iterable[str]) -> set[str]:
+        """The project functions and classes that calling ``starts`` can run: what they call,
+        and, for a class, every method of it and its bases (instance method calls are not
+        followed one by one)."""
         found: set[str] = set()
-        seen: set[str] = set()
-        pending = [qualified]
+        pending = list(starts)
         while pending:
             current = pending.pop()
-            if current in seen:
+            if current in found:
                 continue
-            seen.add(current)
+            found.add(current)
             cls = self.classes.get(current)
             if cls is not None:
-                found.add(cls.qualname)
                 pending.extend(self.class_callees(cls))
                 continue
             function = self.modules.function_fact(current)
             if function is not None:
                 pending.extend(self.callees(*function))
-        result = frozenset(found)
-        self._reach[qualified] = result  # a complete closure: safe to keep
-        return result
+        return found
 
     def class_callees(self, cls: ProjectClass) -> Iterator[str]:
         for current in [cls, *self.classes.ancestors(cls)]:
