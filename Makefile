@@ -15,8 +15,14 @@ $(VENV)/.installed-base: pyproject.toml | $(BIN)/python
 	touch $@
 
 # Everything the test suite needs: dev tools, TensorFlow CPU (runtime extra) and pygls.
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+# tf-keras (Keras 2) lets the reality tests measure legacy Keras too.  It is installed without
+# its dependencies: it requires the `tensorflow` distribution, which would add a second, full
+# TensorFlow beside tensorflow-cpu, while all it imports is the `tensorflow` module that
+# tensorflow-cpu already provides.  Its version must match TensorFlow's.
+TF_KERAS := tf-keras==2.21.0
+$(VENV)/.installed-dev: pyproject.toml Makefile | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev,runtime,lsp]'
+	$(BIN)/python -m pip install --quiet --no-deps '$(TF_KERAS)'
 	touch $@ $(VENV)/.installed-base
 
 demo: $(VENV)/.installed-base

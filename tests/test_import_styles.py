@@ -110,9 +110,12 @@ def test_every_import_style_finds_the_same_hazards(style: str, tmp_path: Path) -
 )
 def test_registration_is_recognised_under_every_alias(imports: str, tmp_path: Path) -> None:
     # Each registry holds its own Keras' classes: a tf_keras class for tf_keras' decorator.
+    # Importing tf_keras makes the project legacy Keras (tf.keras is tf_keras): only the
+    # tf_keras case imports it.
     base = "tf_keras.layers.Layer" if "tf_keras" in imports else "keras.layers.Layer"
+    extra = "import tf_keras\n" if "tf_keras" in imports else ""
     source = (
-        f"{imports}\nimport keras\nimport tf_keras\n\n"
+        f"{imports}\nimport keras\n{extra}\n"
         "@register_keras_serializable(package='p')\n"
         f"class Scale({base}):\n    pass\n\n"
         "m = keras.models.load_model('m.keras')\n"
@@ -131,4 +134,5 @@ def test_a_decorator_of_the_other_keras_registers_nothing(tmp_path: Path) -> Non
         "@tf_keras.saving.register_keras_serializable(package='p')\n"
         "class Mixed(keras.layers.Layer):\n    pass\n"
     )
-    assert [(c, r) for c, _, r in codes_at(lint(tmp_path, {"a.py": source}))] == [("SER101", 5)]
+    # Still unregistered for Keras 3; SER108 (not SER101) says the registration is the fault.
+    assert [(c, r) for c, _, r in codes_at(lint(tmp_path, {"a.py": source}))] == [("SER108", 5)]

@@ -51,6 +51,8 @@ class LintResult:
     rejected: list[Finding] = field(default_factory=list)  # fixes dropped: they broke the file
     diffs: list[str] = field(default_factory=list)  # with --diff: what --fix would change
     unsafe_fixes: bool = False  # --unsafe-fixes: unsafe fixes count as available
+    # Which Keras the findings were judged by, and why ("Judged by Keras 3 semantics (...)").
+    semantics: str = ""
 
     @property
     def findings(self) -> list[Finding]:
@@ -166,7 +168,9 @@ def _lint_paths(
     targets = inputs.targets
     results = [workspace.lint_file(p) for p in targets]
     outcome = LintResult(
-        files=results, problems=[p for p in inputs.problems if DIAGNOSTIC_CODE in workspace.codes]
+        files=results,
+        problems=[p for p in inputs.problems if DIAGNOSTIC_CODE in workspace.codes],
+        semantics=workspace.project.semantics.summary,
     )
     if fix is FixMode.NONE:
         return outcome

@@ -31,7 +31,7 @@ class Config:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     exclude: tuple[str, ...] | None = None  # None: the default excludes; () excludes nothing
     extend_exclude: tuple[str, ...] = ()
-    keras_version: int = 3
+    keras_version: int | None = None  # None: inferred from the project (project.semantics)
     source: Path | None = None  # the file this was read from
     root: Path = field(default_factory=Path.cwd)
     # Read the whole root for cross-file facts.  False when no configuration file or project
@@ -153,8 +153,8 @@ def parse_table(table: Mapping[str, Any], path: Path, prefix: str, known: set[st
             )
         where = f"{path}: {prefix}per-file-ignores.{pattern!r}"
         per_file_ignores.append((pattern, validate_codes(tuple(codes), known, where)))
-    version = table.get("keras-version", 3)
-    if type(version) is not int or version not in (2, 3):  # not True, not 3.0
+    version = table.get("keras-version")
+    if version is not None and (type(version) is not int or version not in (2, 3)):  # not 3.0
         raise ConfigError(f"{path}: {prefix}keras-version must be 2 or 3, got {version!r}")
     return Config(
         select=select,
@@ -162,7 +162,7 @@ def parse_table(table: Mapping[str, Any], path: Path, prefix: str, known: set[st
         per_file_ignores=tuple(per_file_ignores),
         exclude=strings("exclude") if "exclude" in table else None,
         extend_exclude=strings("extend-exclude"),
-        keras_version=int(version),
+        keras_version=version,
         source=path,
         root=path.parent,
     )

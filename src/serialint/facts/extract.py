@@ -8,22 +8,26 @@ from __future__ import annotations
 
 import ast
 import builtins
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from serialint import names
+from serialint.facts.configs import read_from_config, read_get_config
 from serialint.facts.lines import Lines
 from serialint.facts.model import (
     Assignment,
     Attr,
     BinOp,
+    BranchTest,
     Call,
     CallSite,
     ClassFact,
     Const,
     DictLit,
+    FromConfigFact,
     FString,
     FunctionFact,
     GetConfigFact,
@@ -81,6 +85,7 @@ def extract(path: Path, text: str, tree: ast.Module) -> ModuleFacts:
         top_imports=_top_imports(tree),
         import_time_names=_import_time_bindings(tree),
         all_names=_all_names(tree),
+        legacy_keras_lines=tuple(sorted(set(visitor.legacy_keras_lines))),
     )
 
 
@@ -215,6 +220,18 @@ def _self_attributes(values: Sequence[ast.expr | None], self_name: str) -> list[
         and isinstance(v.value, ast.Name)
         and v.value.id == self_name
     ]
+
+
+_LEGACY_FLAG = "TF_USE_LEGACY_KERAS"
+
+
+def _is_legacy_flag(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value == _LEGACY_FLAG
+
+
+def _is_true_flag(node: ast.expr) -> bool:
+    """The values TensorFlow reads as "on" (``tf.keras`` then imports tf_keras)."""
+    return isinstance(node, ast.Constant) and node.value in ("1", "true", "True", 1, True)
 
 
 def _is_main_guard(test: ast.expr) -> bool:
@@ -362,6 +379,35 @@ class _Frame:
     raises_not_implemented: bool = False
     self_name: str | None = None  # the first parameter of a method
     in_class: str | None = None
+    name: str = ""  # the function's own name
+    branch_tests: list[BranchTest] = field(default_factory=list)
+    numpy_lines: list[int] = field(default_factory=list)
+    super_inits: list[Call] = field(default_factory=list)
+    method_calls: set[str] = field(default_factory=set)
+
+    @property
+    def is_call_method(self) -> bool:
+        return self.in_class is not None and self.name == "call"
+
+
+def _digest(node: ast.ClassDef) -> str:
+    """Equal for two classes with the same bases and code, wherever they stand and whatever
+    their docstrings say."""
+    parts = [ast.dump(base) for base in node.bases]
+    parts += [ast.dump(statement) for statement in _code(node.body)]
+    return hashlib.blake2b("|".join(parts).encode(), digest_size=8).hexdigest()
+
+
+def _code(body: list[ast.stmt]) -> Iterator[ast.AST]:
+    """The statements of a body without docstrings, methods' docstrings dropped too."""
+    for statement in body:
+        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
+            continue
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield from (statement.args, *statement.decorator_list)
+            yield from _code(statement.body)
+        else:
+            yield statement
 
 
 def _is_interesting(func: Value, call: ast.Call) -> bool:
@@ -435,6 +481,13 @@ class _Visitor(ast.NodeVisitor):
         # methods do not see, so its assignments go to a scope of their own.
         self.class_bodies: list[dict[str, list[Assignment]] | None] = []
         self.branches: list[tuple[int, str]] = []
+        # Per class: its get_config / from_config facts and super().__init__ calls, read while
+        # the method's own scope is current (so ``self`` resolves to the method's parameter).
+        self.get_configs: dict[str, GetConfigFact] = {}
+        self.from_configs: dict[str, FromConfigFact] = {}
+        self.super_inits: dict[str, tuple[Call, ...]] = {}
+        self.attribute_methods: list[list[tuple[str, str]]] = []
+        self.legacy_keras_lines: list[int] = []
         self.scope_data: dict[str, tuple[dict[str, list[Assignment]], tuple[str, ...]]] = {
             "": (self.module_assigned, ())
         }
@@ -509,6 +562,13 @@ class _Visitor(ast.NodeVisitor):
             )
         if isinstance(node, ast.IfExp):
             return IfExp(self.value(node.body, d), self.value(node.orelse, d))
+        if isinstance(node, ast.BoolOp):
+            # `inner or Dense(2)`: either operand may be the value.
+            *rest, last = node.values
+            result = self.value(last, d)
+            for operand in reversed(rest):
+                result = IfExp(self.value(operand, d), result)
+            return result
         if isinstance(node, (ast.NamedExpr, ast.Await)):
             return self.value(node.value, d)
         if isinstance(node, ast.DictComp) and len(node.generators) == 1:
@@ -549,6 +609,14 @@ class _Visitor(ast.NodeVisitor):
             and value.value.name == frame.self_name
         ):
             return f":self.{value.attr}"
+        if (
+            isinstance(value, Attr)
+            and isinstance(value.value, Attr)
+            and isinstance(value.value.value, Param)
+            and frame is not None
+            and value.value.value.name == frame.self_name
+        ):
+            return f":self.{value.value.attr}.{value.attr}"  # self.dense.build(shape)
         return None
 
     # -- definitions --------------------------------------------------------------------------
@@ -566,6 +634,7 @@ class _Visitor(ast.NodeVisitor):
         self.class_stack.append(qualname)
         self.scope_names.append(node.name)
         self.class_attributes.append(defaultdict(list))
+        self.attribute_methods.append([])
         body_assigned: dict[str, list[Assignment]] = defaultdict(list)
         self.class_bodies.append(body_assigned)
         for base in node.bases:
@@ -576,6 +645,7 @@ class _Visitor(ast.NodeVisitor):
         self.class_bodies.pop()
         self.scope_data[qualname] = (body_assigned, ())
         attributes = self.class_attributes.pop()
+        attribute_methods = self.attribute_methods.pop()
         self.scope_names.pop()
         self.class_stack.pop()
         methods = {
@@ -584,7 +654,6 @@ class _Visitor(ast.NodeVisitor):
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
         }
         init = self.functions.get(f"{qualname}.__init__") if "__init__" in methods else None
-        get_config = methods.get("get_config")
         first = min(
             [self.lines.decorator_line(d.lineno) for d in node.decorator_list] + [node.lineno]
         )
@@ -613,58 +682,22 @@ class _Visitor(ast.NodeVisitor):
                 indent=self.lines.indent(first),
                 methods=tuple(methods),
                 init=init,
-                get_config=self._get_config(get_config) if get_config else None,
-                has_from_config="from_config" in methods,
+                get_config=self.get_configs.get(qualname) if "get_config" in methods else None,
+                from_config=self.from_configs.get(qualname) if "from_config" in methods else None,
                 attributes=tuple((k, tuple(v)) for k, v in attributes.items()),
                 in_function=bool(self.frames),
                 abstract_hints=abstract,
                 branch=self.branches[-1] if self.branches else None,
+                super_inits=self.super_inits.get(qualname, ()),
+                attribute_methods=tuple(dict.fromkeys(attribute_methods)),
+                attribute_origins=tuple(
+                    (name, tuple(m for a, m in attribute_methods if a == name))
+                    for name in attributes
+                ),
+                end_line=getattr(node, "end_lineno", None) or node.lineno,
+                body_digest=_digest(node),
+                body_indent=self.lines.indent(node.body[0].lineno) if node.body else "",
             )
-        )
-
-    def _get_config(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> GetConfigFact:
-        keys: list[str] = []
-        attributes: list[str] = []
-        calls_super = serializes = False
-        self_name = func.args.args[0].arg if func.args.args else "self"
-        for node in ast.walk(func):
-            if isinstance(node, ast.Dict):
-                keys.extend(
-                    k.value
-                    for k in node.keys
-                    if isinstance(k, ast.Constant) and isinstance(k.value, str)
-                )
-                attributes.extend(_self_attributes(node.values, self_name))
-            elif isinstance(node, ast.Call):
-                callee = node.func
-                if isinstance(callee, ast.Attribute) and callee.attr == "update":
-                    keys.extend(k.arg for k in node.keywords if k.arg)
-                if (
-                    isinstance(callee, ast.Attribute)
-                    and callee.attr == "get_config"
-                    and isinstance(callee.value, ast.Call)
-                    and _dotted(callee.value.func) == "super"
-                ):
-                    calls_super = True
-                last = (_dotted(callee) or "").rpartition(".")[2]
-                serializes |= last in ("serialize_keras_object", "serialize")
-            elif (
-                isinstance(node, ast.Subscript)
-                and isinstance(node.ctx, ast.Store)
-                and isinstance(node.slice, ast.Constant)
-                and isinstance(node.slice.value, str)
-            ):
-                keys.append(node.slice.value)
-            elif isinstance(node, ast.Assign) and any(
-                isinstance(t, ast.Subscript) for t in node.targets
-            ):
-                attributes.extend(_self_attributes([node.value], self_name))
-        return GetConfigFact(
-            self.lines.name_span(func),
-            tuple(dict.fromkeys(keys)),
-            calls_super,
-            serializes,
-            tuple(dict.fromkeys(attributes)),
         )
 
     def _parameters(
@@ -717,6 +750,7 @@ class _Visitor(ast.NodeVisitor):
             bound=_bound_in(node.body) - {p.name for p in parameters},
             self_name=parameters[0].name if in_class and parameters else None,
             in_class=in_class,
+            name=node.name,
         )
         self.frames.append(frame)
         self.scope_names.append(node.name)
@@ -725,6 +759,8 @@ class _Visitor(ast.NodeVisitor):
         self.with_stack = []
         for statement in node.body:
             self.visit(statement)
+        if in_class is not None:
+            self._method_facts(node, in_class, frame)
         self.with_stack = saved_withs
         self.class_bodies.pop()
         self.scope_names.pop()
@@ -742,8 +778,40 @@ class _Visitor(ast.NodeVisitor):
                 calls=frozenset(frame.calls),
                 raises_not_implemented=frame.raises_not_implemented,
                 in_class=in_class,
+                branch_tests=tuple(frame.branch_tests),
+                numpy_lines=tuple(frame.numpy_lines),
+                method_calls=frozenset(frame.method_calls),
+                params_end=self._params_end(node),
             ),
         )
+
+    def _params_end(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[int, int]:
+        """Where a new parameter goes: after the last one (its default included)."""
+        args = node.args
+        nodes: list[ast.AST] = [*args.posonlyargs, *args.args, *args.defaults]
+        nodes += [a for a in (args.vararg, args.kwarg) if a is not None]
+        nodes += [*args.kwonlyargs, *(d for d in args.kw_defaults if d is not None)]
+        last = max(
+            nodes,
+            key=lambda n: (getattr(n, "end_lineno", 0) or 0, getattr(n, "end_col_offset", 0) or 0),
+            default=None,
+        )
+        if last is None:
+            return (0, 0)
+        span = self.lines.span(last)
+        return (span.end_line, span.end_column)
+
+    def _method_facts(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef, in_class: str, frame: _Frame
+    ) -> None:
+        """What the config rules need of a method, read while its scope is current."""
+        span = self.lines.name_span(node)
+        if node.name == "get_config":
+            self.get_configs.setdefault(in_class, read_get_config(node, span, self.value))
+        elif node.name == "from_config":
+            self.from_configs.setdefault(in_class, read_from_config(node, span))
+        elif node.name == "__init__":
+            self.super_inits.setdefault(in_class, tuple(frame.super_inits))
 
     visit_FunctionDef = _visit_function
     visit_AsyncFunctionDef = _visit_function
@@ -799,12 +867,15 @@ class _Visitor(ast.NodeVisitor):
             frame = self.frames[-1]
             if isinstance(target.value, ast.Name) and target.value.id == frame.self_name:
                 self.class_attributes[-1][target.attr].append(value)
+                self.attribute_methods[-1].append((target.attr, frame.name))
 
     def visit_Assign(self, node: ast.Assign) -> None:
         value = self.value(node.value)
         for target in node.targets:
             self._assign(target, value)
             if isinstance(target, ast.Subscript):
+                if _is_legacy_flag(target.slice) and _is_true_flag(node.value):
+                    self.legacy_keras_lines.append(node.lineno)
                 self.stores.append(
                     ItemStore(
                         target=self.value(target.value),
@@ -864,7 +935,29 @@ class _Visitor(ast.NodeVisitor):
             self.visit(statement)
         self.branches.pop()
 
+    def _note_branch_test(self, test: ast.expr) -> None:
+        """In a ``call`` method: what a branch test calls (a tensor's value needs eager mode)."""
+        frame = self.frames[-1] if self.frames else None
+        if frame is None or not frame.is_call_method:
+            return
+        callees: list[str] = []
+        numpy = False
+        for inner in ast.walk(test):
+            if isinstance(inner, ast.Call):
+                if isinstance(inner.func, ast.Attribute) and inner.func.attr == "numpy":
+                    numpy = True
+                callee = self._callee(self.value(inner.func))
+                if callee is not None:
+                    callees.append(callee)
+        if callees or numpy:
+            frame.branch_tests.append(BranchTest(test.lineno, tuple(callees), numpy))
+
+    def visit_While(self, node: ast.While) -> None:
+        self._note_branch_test(node.test)
+        self.generic_visit(node)
+
     def visit_If(self, node: ast.If) -> None:
+        self._note_branch_test(node.test)
         self.visit(node.test)
         main = not self.frames and _is_main_guard(node.test)
         before = self.under_main
@@ -919,6 +1012,8 @@ class _Visitor(ast.NodeVisitor):
             if passed is not None and _may_be_project(passed):
                 self.escaping.add(passed)
         func = self.value(node.func)
+        self._note_method_call(node, func)
+        self._note_legacy_keras(node)
         callee = self._callee(func)
         if callee is not None:
             if self.frames:
@@ -941,6 +1036,53 @@ class _Visitor(ast.NodeVisitor):
                 )
             )
         self.generic_visit(node)
+
+    def _note_method_call(self, node: ast.Call, func: Value) -> None:
+        """``super().__init__(...)`` in ``__init__``; ``.numpy()`` in ``call``."""
+        frame = self.frames[-1] if self.frames else None
+        if frame is None or frame.in_class is None:
+            return
+        if isinstance(node.func, ast.Attribute) and not (
+            isinstance(node.func.value, ast.Call) and _dotted(node.func.value.func) == "super"
+        ):
+            frame.method_calls.add(node.func.attr)
+        numpy = isinstance(node.func, ast.Attribute) and node.func.attr == "numpy"
+        if frame.is_call_method and numpy and not node.args:
+            frame.numpy_lines.append(node.lineno)
+        if frame.name != "__init__" or not isinstance(func, (Attr, Ref)):
+            return
+        if isinstance(func, Attr) and func.attr == "__init__":
+            owner = func.value
+            if (
+                isinstance(owner, Call)
+                and isinstance(owner.func, Ref)
+                and owner.func.name == "?super"
+            ):
+                call = self.value(node)
+                assert isinstance(call, Call)
+                frame.super_inits.append(call)
+        elif isinstance(func, Ref) and func.name.endswith(".__init__") and node.args:
+            first = node.args[0]
+            if isinstance(first, ast.Name) and first.id == frame.self_name:
+                call = self.value(node)
+                assert isinstance(call, Call)
+                frame.super_inits.append(Call(call.func, call.args[1:], call.keywords, call.span))
+
+    def _note_legacy_keras(self, node: ast.Call) -> None:
+        """``os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")``, ``os.putenv(...)``,
+        ``os.environ.update({"TF_USE_LEGACY_KERAS": "1"})``."""
+        args = node.args
+        for index, argument in enumerate(args[:-1]):
+            if _is_legacy_flag(argument) and _is_true_flag(args[index + 1]):
+                self.legacy_keras_lines.append(node.lineno)
+        for argument in args:
+            if isinstance(argument, ast.Dict):
+                for key, value in zip(argument.keys, argument.values, strict=True):
+                    if key is not None and _is_legacy_flag(key) and _is_true_flag(value):
+                        self.legacy_keras_lines.append(node.lineno)
+        for keyword in node.keywords:
+            if keyword.arg == _LEGACY_FLAG and _is_true_flag(keyword.value):
+                self.legacy_keras_lines.append(node.lineno)
 
     # -- leaves: nothing below them to visit (saves the generic visit of most nodes) -----------
     def _leaf(self, node: ast.AST) -> None:

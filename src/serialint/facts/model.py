@@ -195,6 +195,16 @@ class Parameter:
 
 
 @dataclass(frozen=True, slots=True)
+class BranchTest:
+    """The test of an ``if``/``while`` in a ``call`` method: what it calls.  A branch on a
+    tensor's value runs only eagerly (``if tf.reduce_sum(x) > 0:``)."""
+
+    line: int
+    callees: tuple[str, ...]  # references the test calls (``tensorflow.reduce_sum``)
+    numpy: bool  # the test calls ``.numpy()``
+
+
+@dataclass(frozen=True, slots=True)
 class FunctionFact:
     qualname: str  # within the module: "build", "Encoder.call", "make.inner"
     name: str
@@ -205,15 +215,61 @@ class FunctionFact:
     calls: frozenset[str]  # every callee the body names (resolved as far as the file can)
     raises_not_implemented: bool
     in_class: str | None  # the enclosing class for a method
+    # Only for methods named ``call``: their branch tests and the lines calling ``.numpy()``.
+    branch_tests: tuple[BranchTest, ...] = ()
+    numpy_lines: tuple[int, ...] = ()
+    # For methods: the names of the methods it calls on any object but ``super()``
+    # (``self.dense.build(shape)``, ``block.build(shape)`` give "build").
+    method_calls: frozenset[str] = frozenset()
+    # (line, column) just after the last parameter (its default included): where a fix
+    # appends ``**kwargs``; (0, 0) when there is none.
+    params_end: tuple[int, int] = (0, 0)
+
+    def parameter(self, name: str) -> Parameter | None:
+        return next((p for p in self.params if p.name == name), None)
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigEntry:
+    """One key of the dict a ``get_config`` returns, and the value put under it."""
+
+    key: str
+    value: Value
+    line: int
 
 
 @dataclass(frozen=True, slots=True)
 class GetConfigFact:
     span: Span  # the ``def get_config`` name
-    keys: tuple[str, ...]  # string keys it puts in the dict it returns
-    calls_super: bool
+    entries: tuple[ConfigEntry, ...]  # the string keys it puts in the dict it returns
+    # Every key is known: no update from a dict the file cannot read, no computed key.
+    closed: bool
+    calls_super: bool  # it starts from ``super().get_config()`` (or ``Base.get_config(self)``)
     serializes: bool  # it calls serialize_keras_object (or a ``serialize`` helper)
-    attributes: tuple[str, ...] = ()  # ``self.<name>`` values it puts in the config
+    removed: tuple[str, ...] = ()  # keys it pops from the config (``config.pop("name")``)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(e.key for e in self.entries))
+
+    @property
+    def attributes(self) -> tuple[str, ...]:
+        """``self.<name>`` values it puts in the config as they are."""
+        found = []
+        for entry in self.entries:
+            value = entry.value
+            if isinstance(value, Attr) and isinstance(value.value, Param):
+                found.append(value.attr)
+        return tuple(dict.fromkeys(found))
+
+
+@dataclass(frozen=True, slots=True)
+class FromConfigFact:
+    span: Span  # the ``def from_config`` name
+    # It rebuilds nested objects: calls deserialize_keras_object, ``*.deserialize``, ``*.get``
+    # or ``*.from_config``.
+    deserializes: bool
+    passes_config: bool  # it ends in ``cls(**config)``: the config's keys are __init__'s
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,17 +287,40 @@ class ClassFact:
     methods: tuple[str, ...]
     init: FunctionFact | None
     get_config: GetConfigFact | None
-    has_from_config: bool
+    from_config: FromConfigFact | None
     attributes: tuple[tuple[str, tuple[Value, ...]], ...]  # self.<name> = ... in its methods
 
     def attribute(self, name: str) -> tuple[Value, ...]:
         return next((values for bound, values in self.attributes if bound == name), ())
+
+    @property
+    def has_from_config(self) -> bool:
+        return self.from_config is not None
 
     in_function: bool  # defined inside a function body
     abstract_hints: bool  # ABC base, @abstractmethod, or a method that raises NotImplementedError
     # The innermost if/try branch the statement is in: (line of the if/try, branch), so that
     # `try: class A ... except: class A ...` is known as two alternatives of one class.
     branch: tuple[int, str] | None = None
+    # ``super().__init__(...)`` (or ``Base.__init__(self, ...)``, without ``self``) as called
+    # in ``__init__``: which constructor arguments reach the Keras base.
+    super_inits: tuple[Call, ...] = ()
+    # (attribute, method): the methods assigning each ``self.<attribute>``.
+    attribute_methods: tuple[tuple[str, str], ...] = ()
+    # (attribute, the method of each value in ``attributes``, in the same order).
+    attribute_origins: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    end_line: int = 0  # the last line of the class statement
+    body_digest: str = ""  # equal for classes with the same bases and body (copies)
+    body_indent: str = ""  # the indentation of its body
+
+    def attribute_in(self, attribute: str, method: str) -> tuple[Value, ...]:
+        """What ``method`` assigns to ``self.<attribute>``."""
+        values = self.attribute(attribute)
+        origins = next((o for a, o in self.attribute_origins if a == attribute), ())
+        return tuple(v for v, m in zip(values, origins, strict=False) if m == method)
+
+    def methods_assigning(self, attribute: str) -> tuple[str, ...]:
+        return tuple(m for a, m in self.attribute_methods if a == attribute)
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,6 +414,9 @@ class ModuleFacts:
     # name -> (reference, or "" for a plain assignment; line of the first binding).
     import_time_names: dict[str, tuple[str, int]]
     all_names: tuple[str, ...] | None = None  # ``__all__`` when it is a literal
+    # Lines that set TF_USE_LEGACY_KERAS to a true value (``os.environ[...] = "1"``): the
+    # program runs on legacy Keras (tf.keras is tf_keras).
+    legacy_keras_lines: tuple[int, ...] = ()
     class_index: dict[str, ClassFact] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:

@@ -17,16 +17,21 @@ from serialint import names
 from serialint.facts.model import Attr, Call, ModuleFacts, Ref
 from serialint.packaging import Packagings, is_test_module_name
 from serialint.paths import relative_parts, resolved
+from serialint.project.arguments import ValueKinds
 from serialint.project.classes import Classes, KerasKind, ProjectClass
+from serialint.project.collisions import registration_collisions
+from serialint.project.configs import ClassConfig, ConfigAnalysis
 from serialint.project.contents import ContentsAnalysis
 from serialint.project.imports import ImportGraph
 from serialint.project.loads import Loads, LoadSite
 from serialint.project.modules import Module, Modules
-from serialint.project.registry import Registry
+from serialint.project.registry import Registration, Registry
 from serialint.project.saves import Saves, SaveSite
+from serialint.project.semantics import Semantics, infer_semantics
 from serialint.project.values import Mapping, Values
 
 __all__ = [
+    "ClassConfig",
     "Helper",
     "KerasKind",
     "LoadSite",
@@ -35,6 +40,7 @@ __all__ = [
     "Project",
     "ProjectClass",
     "SaveSite",
+    "Semantics",
 ]
 
 
@@ -62,20 +68,23 @@ class Project:
         self,
         facts: Iterable[ModuleFacts],
         root: Path,
-        keras_version: int = 3,
+        keras_version: int | None = None,
         packaging: Packagings | None = None,
     ) -> None:
         self.root = root
-        self.keras_version = keras_version
         self.packaging = packaging or Packagings({})
         self.modules = Modules(facts, root)
+        self.semantics = infer_semantics(self.modules, keras_version)
+        self.keras_version = self.semantics.major
         self.classes = Classes(self.modules)
         self.values = Values(self.modules, self.classes)
-        self.registry = Registry(self.modules, self.classes, self.values, keras_version)
+        self.registry = Registry(self.modules, self.classes, self.values, self.keras_version)
         self.loads = Loads(self.modules, self.values)
         self.imports = ImportGraph(self.modules, self.classes)
         self.contents = ContentsAnalysis(self.values)
         self.saves = Saves(self.modules, self.values, self.contents)
+        self.kinds = ValueKinds(self.modules, self.classes, self.values)
+        self.configs = ConfigAnalysis(self.classes, self.values, self.kinds, self.semantics)
         # Callee -> the classes (or '' for module level and plain functions) it is called from.
         self._callers: dict[str, set[str]] = defaultdict(set)
         # Callee -> the (module, scope) pairs whose own code calls it.
@@ -118,7 +127,7 @@ class Project:
 
     def judged_major(self, kind: KerasKind) -> int:
         """Which Keras semantics apply: tf_keras and TF's frozen copy are always Keras 2."""
-        return 2 if kind.base.flavor in ("keras2", "tf-legacy") else self.keras_version
+        return self.semantics.major_for(kind.base.flavor)
 
     def found_by_module_import(self, cls: ProjectClass, kind: KerasKind) -> bool:
         """Keras 3 imports the recorded module itself, but only for its own packages."""
@@ -319,6 +328,33 @@ class Project:
             kind is not None and kind.kind == "model" and self.classes.method(cls, "train_step")
         )
         return not (wrapper and persistence.beside)
+
+    @cached_property
+    def registration_collisions(self) -> list[list[tuple[ProjectClass, Registration]]]:
+        return registration_collisions(
+            self.registry, self.classes, self.modules, self.is_library, self.import_closure
+        )
+
+    def config_judged(self, cls: ProjectClass) -> bool:
+        """Is the class's config written to model files?  Concrete, not rebuilt by a parent,
+        and persisted by class name (the same evidence SER101 uses)."""
+        return (
+            self.is_concrete(cls)
+            and not self.is_internal(cls)
+            and self.persisted_by_class_name(cls)
+        )
+
+    def config_of(self, cls: ProjectClass) -> ClassConfig | None:
+        """Its configuration, when it is judged and defines what a hazard would be about: a
+        subclass that adds nothing to a judged project base is reported at the base."""
+        config = self.configs.of(cls)
+        if config is None or not self.config_judged(cls):
+            return None
+        if not config.defines:
+            owners = (config.init_owner, config.config_owner, config.from_config_owner)
+            if any(o is not None and o is not cls and self.config_judged(o) for o in owners):
+                return None
+        return config
 
     @cached_property
     def stored_by_name(self) -> list[tuple[ProjectClass, KerasKind]]:

@@ -42,7 +42,8 @@ class ProjectClass:
 _KERAS_SELF = tuple(f"{package}." for package in names.KERAS_SELF_IMPORTING_PACKAGES)
 
 
-def _alternatives(first: ClassFact, second: ClassFact) -> bool:
+def alternatives(first: ClassFact, second: ClassFact) -> bool:
+    """Defined in different branches of one if/try: at most one of them exists at run time."""
     return (
         first.branch is not None
         and second.branch is not None
@@ -82,7 +83,7 @@ class Classes:
                 cls = ProjectClass(f"{module.name}.{fact.qualname}", module, fact)
                 self.definitions.append(cls)
                 earlier = self.all.get(cls.qualname)
-                if earlier is not None and _alternatives(earlier.fact, fact):
+                if earlier is not None and alternatives(earlier.fact, fact):
                     group = self.alternatives.setdefault(earlier.key, [earlier])
                     group.append(cls)
                     self.alternatives[cls.key] = group

@@ -3,15 +3,36 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
+from functools import cached_property
 
 from serialint import names
-from serialint.facts.model import Attr, Call, IfExp, Local, Ref, Value
+from serialint.facts.model import Attr, Call, Const, DictLit, IfExp, Local, Ref, Value
 from serialint.project.classes import Classes, ProjectClass
 from serialint.project.modules import Module, Modules
 from serialint.project.values import Values
 
 _HELPER_DEPTH = 4
 ANY = "any"  # a project helper: its registry is not known
+DEFAULT_PACKAGE = "Custom"  # register_keras_serializable(package="Custom")
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One act of registering a project class, as Keras will look it up.
+
+    ``key`` is the name a saved model refers to it by: ``package>Name`` for the decorator,
+    the dict key for ``get_custom_objects()[key] = cls``; None when it cannot be read (a
+    project helper, a computed package).  ``how`` is "decorator", "call" or "registry".
+    """
+
+    qualname: str
+    registry: str
+    key: str | None
+    module: Module
+    line: int
+    how: str
+    definition: ProjectClass | None = None  # the class statement a decorator is on
 
 
 class Registry:
@@ -25,6 +46,10 @@ class Registry:
         self._registers: dict[str, bool] = {}
         # Registered by a call or a registry dict (not a decorator): class -> registries.
         self.registered: dict[str, set[str]] = defaultdict(set)
+        # Every registration by a call or a registry dict, in source order.
+        self.entries: list[Registration] = []
+        # ``get_custom_objects()["A"] = B``: a dict entry whose key names another class.
+        self.mismatched: list[Registration] = []
         self._import_time = self._run_on_import()
         for module in modules:
             self._collect(module)
@@ -52,14 +77,15 @@ class Registry:
                 continue
             call = site.call
             func = call.func
+            line = site.span.line
             if isinstance(func, Call) and call.args:
                 registry = self.registrar(module, func.func)
                 if registry is not None:  # register_keras_serializable(...)(Cls)
-                    self._add(module, call.args[0], registry)
+                    self._add(module, call.args[0], registry, line, self._decorator_key(func))
             elif call.args and site.scope == "":
                 registry = self.registrar(module, func)
                 if registry is not None:  # register(Cls) with a registering helper
-                    self._add(module, call.args[0], registry)
+                    self._add(module, call.args[0], registry, line, None)
             if (
                 isinstance(func, Attr)
                 and func.attr == "update"
@@ -67,19 +93,73 @@ class Registry:
             ):
                 registry = self.registry_of(self._registry_call(module, func.value))
                 for part in self.values.update_arguments(site):
-                    for name in self.values.mapping(module, part).values:
-                        self.registered[name].add(registry)
+                    if not isinstance(part, DictLit):
+                        for name in self.values.mapping(module, part).values:
+                            self._record(name, registry, None, module, line, "registry")
+                        continue
+                    for key, item in zip(part.keys, part.values, strict=True):
+                        if key is None:  # {**other}
+                            for name in self.values.mapping(module, item).values:
+                                self._record(name, registry, None, module, line, "registry")
+                            continue
+                        written = _text(key.value) if isinstance(key, Const) else None
+                        for name in self.values.keyed(module, key, item):
+                            self._record(name, registry, written, module, line, "registry")
+                        self._check_key(module, key, item, registry, line)
         for store in module.facts.stores:
             if not self._on_import(module, store.scope, store.under_main):
                 continue
             if self.is_registry(module, store.target):
                 registry = self.registry_of(self._registry_call(module, store.target))
+                line = store.span.line
+                stored = _text(store.key.value) if isinstance(store.key, Const) else None
                 for name in self.values.keyed(module, store.key, store.value):
-                    self.registered[name].add(registry)
+                    self._record(name, registry, stored, module, line, "registry")
+                self._check_key(module, store.key, store.value, registry, line)
 
-    def _add(self, module: Module, value: Value, registry: str) -> None:
+    def _add(
+        self, module: Module, value: Value, registry: str, line: int, key: tuple[str, str] | None
+    ) -> None:
         for name in self.values.named(module, value):
-            self.registered[name].add(registry)
+            full = f"{key[0]}>{key[1] or name.rpartition('.')[2]}" if key else None
+            self._record(name, registry, full, module, line, "call")
+
+    def _record(
+        self, name: str, registry: str, key: str | None, module: Module, line: int, how: str
+    ) -> None:
+        self.registered[name].add(registry)
+        self.entries.append(Registration(name, registry, key, module, line, how))
+
+    def _check_key(
+        self, module: Module, key: Value | None, item: Value, registry: str, line: int
+    ) -> None:
+        """Record ``{"AddPositionalEncoding": AddCoordinateEncoding}``: a saved model holding
+        the class the key names loads as the other one (kpot/keras-transformer#32)."""
+        if not (isinstance(key, Const) and isinstance(key.value, str)):
+            return
+        for name in self.values.named(module, item):
+            cls = self.classes.get(name)
+            if cls is None or name.rpartition(".")[2] == key.value:
+                continue
+            if key.value in self.values.renamed.get(name, ()):
+                continue
+            self.mismatched.append(
+                Registration(name, registry, key.value, module, line, "registry")
+            )
+
+    @staticmethod
+    def _decorator_key(decorator: Call) -> tuple[str, str] | None:
+        """(package, name) of ``register_keras_serializable(package=..., name=...)``; None
+        when either is computed.  An empty name means the class's own name."""
+        package = decorator.argument(0, "package")
+        name = decorator.argument(1, "name")
+        if package is None:
+            package = Const(DEFAULT_PACKAGE)
+        if name is None or (isinstance(name, Const) and name.value is None):
+            name = Const("")
+        if isinstance(package, Const) and isinstance(name, Const):
+            return str(package.value), str(name.value)
+        return None
 
     def _registry_call(self, module: Module, value: Value) -> str | None:
         """The ``get_custom_objects`` a registry value comes from (its Keras decides where)."""
@@ -196,16 +276,59 @@ class Registry:
             for site in module.facts.calls
         )
 
+    @cached_property
+    def decorations(self) -> list[Registration]:
+        """Every registering decorator on a project class."""
+        found = []
+        for cls in self.classes.definitions:
+            for decorator in cls.fact.decorators:
+                registry = self.decorator_registry(cls.module, decorator)
+                if registry is None:
+                    continue
+                key = None
+                if isinstance(decorator, Call) and names.is_registration(
+                    self.values.qualify(cls.module, decorator.func)
+                ):
+                    parts = self._decorator_key(decorator)
+                    if parts is not None:
+                        key = f"{parts[0]}>{parts[1] or cls.name}"
+                found.append(
+                    Registration(
+                        cls.qualname, registry, key, cls.module, cls.line, "decorator", cls
+                    )
+                )
+        return found
+
+    def registrations(self, cls: ProjectClass) -> list[Registration]:
+        """What registers ``cls`` (or one of its if/try alternatives): its decorators, and the
+        calls and registry dicts naming it."""
+        versions = {v.key for v in self.classes.alternatives.get(cls.key, [cls])}
+        found = [
+            d for d in self.decorations if d.definition is not None and d.definition.key in versions
+        ]
+        return found + [e for e in self.entries if e.qualname == cls.qualname]
+
+    def wanted_registry(self, cls: ProjectClass) -> str:
+        """The registry a load of the class's own Keras looks in."""
+        kind = self.classes.keras_kind(cls)
+        return self.registry_for(kind.root) if kind is not None else ANY
+
     def is_registered(self, cls: ProjectClass) -> bool:
         """By a call or a registry dict naming it, or by a decorator on it or on one of its
         alternatives (``try: @register class A ... except: class A ...``: one class), in the
         registry of its own Keras."""
-        kind = self.classes.keras_kind(cls)
-        wanted = self.registry_for(kind.root) if kind is not None else ANY
-        found = set(self.registered.get(cls.qualname, ()))
-        for version in self.classes.alternatives.get(cls.key, [cls]):
-            for decorator in version.fact.decorators:
-                registry = self.decorator_registry(version.module, decorator)
-                if registry is not None:
-                    found.add(registry)
+        wanted = self.wanted_registry(cls)
+        found = {r.registry for r in self.registrations(cls)}
         return ANY in found or wanted in found or (wanted == ANY and bool(found))
+
+    def wrong_registrations(self, cls: ProjectClass) -> list[Registration]:
+        """Registrations in the other Keras's registry (a tf.keras class registered through
+        keras.saving on legacy Keras): a load looks in the class's own and misses it."""
+        wanted = self.wanted_registry(cls)
+        if wanted == ANY:
+            return []
+        return [r for r in self.registrations(cls) if r.registry not in (ANY, wanted)]
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None

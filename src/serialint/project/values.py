@@ -110,6 +110,24 @@ class Values:
         scope = module.facts.scopes.get(local.scope)
         return scope.values_of(local.name) if scope is not None else ()
 
+    def class_named(self, qualified: str, depth: int = 0) -> ProjectClass | None:
+        """The project class a name stands for, also through module-level aliases
+        (``GraphMLP = MLP``)."""
+        cls = self.classes.get(qualified)
+        if cls is not None or depth > 3:
+            return cls
+        found = self.global_values(qualified)
+        if found is None:
+            return None
+        module, assigned = found
+        for value in assigned:
+            target = self.qualify(module, value)
+            if target is not None and target != qualified:
+                alias = self.class_named(target, depth + 1)
+                if alias is not None:
+                    return alias
+        return None
+
     def global_values(self, qualified: str) -> tuple[Module, tuple[Value, ...]] | None:
         """A module-level variable of another project module (``from config import OBJECTS``)."""
         module_name, _, name = qualified.rpartition(".")

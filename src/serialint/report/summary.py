@@ -28,6 +28,8 @@ def summary_lines(result: LintResult) -> list[str]:
     if fixed:
         head += f" ({fixed} fixed, {len(findings)} remaining)"
     lines = [f"{head} ({checked})."]
+    if result.semantics:
+        lines.append(result.semantics)
     safe = sum(1 for f in findings if f.fix is not None and f.fix.applicability == "safe")
     unsafe = sum(1 for f in findings if f.fix is not None and f.fix.applicability == "unsafe")
     if result.unsafe_fixes:  # --unsafe-fixes given: they are as available as the safe ones

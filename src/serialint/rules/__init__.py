@@ -5,11 +5,31 @@ from __future__ import annotations
 
 from serialint.rules.base import Rule
 from serialint.rules.classes.ser101_unregistered_custom_object import UnregisteredCustomObject
+from serialint.rules.classes.ser102_missing_get_config import MissingGetConfig
+from serialint.rules.classes.ser103_incomplete_get_config import IncompleteGetConfig
+from serialint.rules.classes.ser104_init_missing_kwargs import InitMissingKwargs
+from serialint.rules.classes.ser105_nested_object_not_serialized import NestedObjectNotSerialized
+from serialint.rules.classes.ser106_duplicate_registration import DuplicateRegistration
+from serialint.rules.classes.ser107_model_subclass_config_defaults import (
+    ModelSubclassConfigDefaults,
+)
+from serialint.rules.classes.ser108_mixed_keras_registries import MixedKerasRegistries
+from serialint.rules.classes.ser109_unbuilt_state import UnbuiltState
+from serialint.rules.classes.ser110_non_json_config_value import NonJsonConfigValue
 from serialint.rules.loading.ser401_load_without_custom_objects import LoadWithoutCustomObjects
 from serialint.rules.saving.ser301_pickle_model import PickleModel
 
 ALL_RULES: tuple[type[Rule], ...] = (
     UnregisteredCustomObject,
+    MissingGetConfig,
+    IncompleteGetConfig,
+    InitMissingKwargs,
+    NestedObjectNotSerialized,
+    DuplicateRegistration,
+    ModelSubclassConfigDefaults,
+    MixedKerasRegistries,
+    UnbuiltState,
+    NonJsonConfigValue,
     PickleModel,
     LoadWithoutCustomObjects,
 )

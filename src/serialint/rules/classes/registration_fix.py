@@ -34,7 +34,7 @@ def decorator_for(project: Project, cls: ProjectClass, kind: KerasKind) -> Decor
     if paths is None:
         return None
     name, statement, spelling = names.DECORATOR_IMPORTS[flavor]
-    if flavor == "keras3" and project.keras_version == 2:
+    if flavor == "keras3" and project.semantics.major_for("keras3") == 2:
         # Standalone Keras 2 has keras.utils.register_keras_serializable (Keras 3 has both).
         paths = (("keras", "utils.register_keras_serializable"), *paths[1:])
         spelling = "keras.utils.register_keras_serializable"

@@ -79,8 +79,8 @@ class UnregisteredCustomObject(Rule):
     def check(self, context: RuleContext) -> Iterator[Violation]:
         project = context.project
         for cls, kind in project.keras_classes(context.module):
-            if not project.is_unfindable(cls):
-                continue
+            if not project.is_unfindable(cls) or project.registry.wrong_registrations(cls):
+                continue  # registered in the other Keras's registry: SER108 says so
             verdict = judge(project, cls, kind)
             if verdict is not None:
                 yield self._violation(project, cls, kind, verdict)

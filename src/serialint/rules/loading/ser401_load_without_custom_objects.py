@@ -69,9 +69,7 @@ class LoadWithoutCustomObjects(Rule):
             loader = names.keras_name(
                 project.values.qualify(load.module, load.site.call.func) or ""
             )
-            major = (
-                2 if loader and loader.flavor in ("keras2", "tf-legacy") else project.keras_version
-            )
+            major = project.semantics.major_for(loader.flavor) if loader else project.keras_version
             yield Violation(
                 span=load.site.func_span,
                 message=(

@@ -1,0 +1,61 @@
+"""What the get_config rules (SER102-SER110) share: the judged classes of a file, and wording."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from serialint import config_semantics as cs
+from serialint.facts.model import Parameter, Span
+from serialint.paths import relative_posix
+from serialint.project import ClassConfig, Module, Project
+from serialint.project.arguments import Evidence
+
+
+def judged_configs(project: Project, module: Module) -> Iterator[ClassConfig]:
+    """The Keras classes of ``module`` whose config reaches model files."""
+    for cls, _ in project.keras_classes(module):
+        config = project.config_of(cls)
+        if config is not None:
+            yield config
+
+
+def has_keras_classes(module: Module) -> bool:
+    """Cheap: the file defines a class with a base (a Keras class needs one)."""
+    return any(c.bases for c in module.facts.classes)
+
+
+def get_config_span(config: ClassConfig) -> Span:
+    """SER103/SER105/SER110 report at ``def get_config``, or at the class when it inherits it."""
+    if config.config_owner is config.cls and config.get_config is not None:
+        return config.get_config.span
+    return config.cls.fact.name_span
+
+
+def names_list(names: Sequence[str]) -> str:
+    quoted = [f"`{n}`" for n in names]
+    if len(quoted) <= 1:
+        return "".join(quoted)
+    return ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def plural(count: int, word: str) -> str:
+    return word if count == 1 else word + "s"
+
+
+def evidence_phrase(project: Project, evidence: Evidence) -> str:
+    """``a function (the default, model.py:12)``."""
+    where = f"{relative_posix(evidence.module.path, project.root)}:{evidence.line}"
+    source = {"default": "its default", "annotation": "its annotation", "call": "passed at"}
+    return f"{cs.KIND_WORDS.get(evidence.kind, evidence.kind)} ({source[evidence.source]} {where})"
+
+
+def default_text(param: Parameter) -> str:
+    return "a default" if param.default is not None else "no default"
+
+
+def base_name(config: ClassConfig) -> str:
+    return config.style.base.name
+
+
+def kind_word(config: ClassConfig) -> str:
+    return config.kind.kind

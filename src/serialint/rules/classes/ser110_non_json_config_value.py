@@ -1,0 +1,104 @@
+"""SER110 non-json-config-value."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from serialint import config_semantics as cs
+from serialint.project import Module, Project
+from serialint.rules.base import Rule, RuleContext, Violation
+from serialint.rules.classes.config_common import (
+    get_config_span,
+    has_keras_classes,
+    judged_configs,
+)
+
+_TYPE_NAMES = {
+    "tensor": "EagerTensor",
+    "variable": "ResourceVariable",
+    "array": "ndarray",
+    "set": "set",
+}
+
+
+def _consequence(kind: str, major: int) -> str:
+    """What was measured for each kind of value (tests/reality/test_ser110_real_keras.py)."""
+    if kind == "set":
+        return "saving a model that holds it fails (a set cannot be written as JSON)"
+    h5 = (
+        'saving to `.h5` fails with "TypeError: Unable to serialize ... to JSON. '
+        f"Unrecognized type <class '...{_TYPE_NAMES[kind]}'>\""
+    )
+    if kind == "variable" and major == 2:
+        return f'{h5}, and saving to `.keras` fails with "Cannot serialize object <tf.Variable ..."'
+    return (
+        f"{h5}, and a `.keras` file reloads it as a dict, so the reloaded object silently gets "
+        "the wrong value"
+    )
+
+
+class NonJsonConfigValue(Rule):
+    code = "SER110"
+
+    VALID = (
+        "import keras\nimport numpy as np\n"
+        "class Offset(keras.layers.Layer):\n"
+        "    def __init__(self, offset=(1.0, 2.0), **kwargs):\n"
+        "        super().__init__(**kwargs)\n        self.offset = np.array(offset)\n"
+        "    def get_config(self):\n"
+        "        return {**super().get_config(), 'offset': self.offset.tolist()}\n",
+        # NumPy scalars and dtypes round-trip (measured).
+        "import keras\nimport tensorflow as tf\n"
+        "class Cast(keras.layers.Layer):\n"
+        "    def __init__(self, **kwargs):\n"
+        "        super().__init__(**kwargs)\n        self.to = tf.float32\n"
+        "    def get_config(self):\n"
+        "        return {**super().get_config(), 'to': self.to}\n",
+    )
+    INVALID = (
+        "import keras\nimport tensorflow as tf\n"
+        "class Offset(keras.layers.Layer):\n"
+        "    def __init__(self, offset=(1.0, 2.0), **kwargs):\n"
+        "        super().__init__(**kwargs)\n        self.offset = tf.constant(offset)\n"
+        "    def get_config(self):\n"
+        "        return {**super().get_config(), 'offset': self.offset}\n",
+        "import keras\nimport numpy as np\n"
+        "class Offset(keras.layers.Layer):\n"
+        "    def __init__(self, **kwargs):\n"
+        "        super().__init__(**kwargs)\n        self.table = np.zeros(3)\n"
+        "    def get_config(self):\n"
+        "        return {**super().get_config(), 'table': self.table}\n",
+    )
+
+    @classmethod
+    def applies_to(cls, module: Module, project: Project) -> bool:
+        return has_keras_classes(module)
+
+    def check(self, context: RuleContext) -> Iterator[Violation]:
+        project = context.project
+        for config in judged_configs(project, context.module):
+            if config.get_config is None:
+                continue
+            faults = []
+            for entry in config.get_config.entries:
+                kinds, serialized = project.configs.entry_kinds(config, entry, call_sites=False)
+                found = sorted(kinds & cs.NON_JSON_KINDS)
+                if found and not serialized:
+                    faults.append((entry.key, found[0]))
+            if not faults:
+                continue
+            key, kind = faults[0]
+            held = " and ".join(f"{cs.KIND_WORDS[k]} under `{name}`" for name, k in faults)
+            message = (
+                f"Custom {config.kind.kind} `{config.cls.name}`: `get_config` puts {held}, "
+                f"which {'is' if len(faults) == 1 else 'are'} not JSON: "
+                + _consequence(kind, config.major)
+            )
+            yield Violation(
+                span=get_config_span(config),
+                message=message,
+                fix_hint=(
+                    f"Store a plain Python value under `{key}` (`.tolist()`, `float(...)`, the "
+                    "original argument) and convert it back in `__init__`"
+                ),
+            )
