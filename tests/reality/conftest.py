@@ -12,4 +12,7 @@ from .harness import load_rule
 @pytest.fixture(scope="session")
 def rules() -> dict[str, dict[str, Any]]:
     """The catalogue entries whose claims about Keras these tests check against real Keras."""
-    return {code: load_rule(code) for code in ("SER101", "SER301", "SER401")}
+    return {
+        code: load_rule(code)
+        for code in ("SER101", *(f"SER{n}" for n in range(102, 111)), "SER301", "SER401")
+    }

@@ -90,6 +90,16 @@ class ChildRun:
     stdout: str
     stderr: str
 
+    @staticmethod
+    def merged(runs: Sequence[ChildRun]) -> ChildRun:
+        """Several runs read as one: their RESULT lines together, the worst exit status."""
+        return ChildRun(
+            " + ".join(r.script for r in runs),
+            max((r.returncode for r in runs), key=abs, default=0),
+            "\n".join(r.stdout for r in runs),
+            "\n".join(r.stderr for r in runs),
+        )
+
     def results(self) -> dict[str, dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}
         for line in self.stdout.splitlines():

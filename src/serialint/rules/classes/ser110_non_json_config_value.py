@@ -32,8 +32,10 @@ def _consequence(kind: str, major: int) -> str:
     if kind == "variable" and major == 2:
         return f'{h5}, and saving to `.keras` fails with "Cannot serialize object <tf.Variable ..."'
     return (
-        f"{h5}, and a `.keras` file reloads it as a dict, so the reloaded object silently gets "
-        "the wrong value"
+        f"{h5}, and a `.keras` file stores it as a tagged dict, which `__init__` receives on "
+        'load instead of the value (converting it fails: "Attempt to convert a value '
+        "({'class_name': '__tensor__', ...}) with an unsupported type (<class 'dict'>) to a "
+        'Tensor"; keeping it silently holds a dict)'
     )
 
 
