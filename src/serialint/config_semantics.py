@@ -23,8 +23,8 @@ AUTO_CONFIG_BASES = frozenset(
         "Operation",
         "layers.Layer",
         "models.Model",
-        "layers.Identity",  # Keras 3
-        "layers.ELU",  # Keras 3
+        "layers.Identity",
+        "layers.ELU",  # Keras 3 (tf-keras's ELU has its own get_config)
         "layers.AbstractRNNCell",  # Keras 2
     }
 )

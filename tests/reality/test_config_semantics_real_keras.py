@@ -1,0 +1,420 @@
+"""The facts the SER102-SER110 messages state beyond the catalogue examples, checked with real
+Keras 3 and tf-keras: which bases generate a config by themselves, which keys a load passes
+back, which saves fail with which message, and which loads silently lose weights or values.
+
+One module of classes (``variants.py``, written for ``keras`` and read as ``tf_keras`` for Keras
+2) is saved by one process and loaded by a fresh one, as a user's inference script would.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from serialint import config_semantics as cs
+
+from .harness import ChildRun, assert_failed, assert_succeeded, run_scripts
+
+pytestmark = pytest.mark.tensorflow
+
+VARIANTS = """
+import numpy as np
+import tensorflow as tf
+import keras
+
+reg = keras.saving.register_keras_serializable
+
+
+@reg(package="variants")
+class NoKwargs(keras.layers.Layer):
+    def __init__(self, factor=2.0):
+        super().__init__()
+        self.factor = factor
+
+    def call(self, x):
+        return x * self.factor
+
+
+@reg(package="variants")
+class TwiceNamed(keras.layers.Layer):
+    def __init__(self, units=2, **kwargs):
+        super().__init__(name="twice", **kwargs)
+        self.units = units
+
+    def call(self, x):
+        return x
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
+@reg(package="variants")
+class L1(keras.regularizers.Regularizer):
+    def __call__(self, x):
+        return tf.reduce_sum(tf.abs(x))
+
+
+@reg(package="variants")
+class Decay(keras.optimizers.schedules.LearningRateSchedule):
+    def __call__(self, step):
+        return 0.01
+
+
+@reg(package="variants")
+class ScaledDense(keras.layers.Dense):
+    def __init__(self, units, scale=1.0, **kwargs):
+        super().__init__(units, **kwargs)
+        self.scale = scale
+
+    def call(self, x):
+        return self.scale * super().call(x)
+
+
+@reg(package="variants")
+class Clip(keras.constraints.Constraint):
+    def __init__(self, limit):
+        self.limit = limit
+
+    def __call__(self, w):
+        return tf.clip_by_value(w, -self.limit, self.limit)
+
+
+@reg(package="variants")
+class Star(keras.layers.Layer):
+    def __init__(self, *args, **kwargs):
+        super().__init__(**kwargs)
+        self.extra = args
+
+    def call(self, x):
+        return x
+
+
+@reg(package="variants")
+class NeedsUnits(keras.Model):
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = keras.layers.Dense(units)
+
+    def call(self, x):
+        return self.dense(x)
+
+
+@reg(package="variants")
+class Branchy(keras.Model):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = keras.layers.Dense(2)
+
+    def call(self, x):
+        if tf.reduce_sum(x) > 0:
+            return self.dense(x)
+        return self.dense(-x)
+
+
+@reg(package="variants")
+class LateBuild(keras.Model):
+    def build(self, input_shape):
+        self.dense = keras.layers.Dense(2)
+
+    def call(self, x):
+        return self.dense(x)
+
+
+class AddPositional(keras.layers.Layer):
+    def call(self, x):
+        return x + 1.0
+
+
+class AddCoordinate(keras.layers.Layer):
+    def call(self, x):
+        return x + 2.0
+
+
+keras.utils.get_custom_objects().update(
+    {"AddPositional": AddCoordinate, "AddCoordinate": AddCoordinate}
+)
+
+
+def sequential(*layers):
+    return keras.Sequential([keras.Input((3,)), *layers])
+
+
+def built(model):
+    model(np.linspace(-1.0, 1.0, 6, dtype="float32").reshape(2, 3))
+    return model
+
+
+def models():
+    schedule = sequential(keras.layers.Dense(2))
+    schedule.compile(optimizer=keras.optimizers.SGD(learning_rate=Decay()), loss="mse")
+    return {
+        "no_kwargs": sequential(NoKwargs(3.0)),
+        "twice_named": sequential(TwiceNamed()),
+        "regularizer": sequential(keras.layers.Dense(2, kernel_regularizer=L1())),
+        "schedule": schedule,
+        "scaled_dense": sequential(ScaledDense(2, scale=3.0)),
+        "clip": sequential(keras.layers.Dense(2, kernel_constraint=Clip(0.5))),
+        "star": sequential(Star(1, 2)),
+        "needs_units": built(NeedsUnits(4)),
+        "branchy": built(Branchy()),
+        "late_build": built(LateBuild()),
+        "mismatch": sequential(AddPositional()),
+    }
+"""
+
+SAVE = """
+KERAS_IMPORT
+import variants
+
+import numpy as np
+
+
+def predict(model, path):
+    # Called eagerly: an eager-only `call` (SER109) cannot run under `predict`'s tf.function.
+    np.save(path, np.asarray(model(fixed_input())))
+
+
+for name, model in variants.models().items():
+    attempt(f"predict_before_{name}", lambda: predict(model, f"{name}_before.npy"))
+    attempt(f"save_{name}", lambda: model.save(f"{name}.keras"))
+
+# Which bases record a basic constructor argument without a get_config of their own.
+CANDIDATES = CANDIDATE_PATHS
+for path in CANDIDATES:
+    base = keras
+    for part in path.split("."):
+        base = getattr(base, part, None)
+    if base is None:
+        report(f"auto_{path}", present=False)
+        continue
+
+    class Probe(base):
+        def __init__(self, probe=0, **kwargs):
+            extra = {"layers.Dense": {"units": 2}, "layers.Dropout": {"rate": 0.5}}
+            super().__init__(**{**extra.get(path, {}), **kwargs})
+            self.probe = probe
+
+    def recorded():
+        return Probe(probe=7).get_config().get("probe", "absent")
+
+    outcome = attempt(f"auto_{path}", recorded)
+    report(f"recorded_{path}", value=outcome)
+"""
+
+LOAD = """
+KERAS_IMPORT
+import numpy as np
+import variants
+
+
+def predict(model, path):
+    np.save(path, np.asarray(model(fixed_input())))
+
+
+for name in MODEL_NAMES:
+    loaded = attempt(f"load_{name}", lambda: keras.saving.load_model(f"{name}.keras"))
+    if loaded is not None:
+        report(f"classes_{name}", classes=[type(layer).__name__ for layer in loaded.layers])
+        layer = loaded.layers[-1]
+        report(f"scale_{name}", value=getattr(layer, "scale", None))
+        attempt(f"predict_{name}", lambda: predict(loaded, f"{name}_after.npy"))
+"""
+
+NAMES = (
+    "no_kwargs",
+    "twice_named",
+    "regularizer",
+    "schedule",
+    "scaled_dense",
+    "clip",
+    "star",
+    "needs_units",
+    "branchy",
+    "late_build",
+    "mismatch",
+)
+CANDIDATES = (
+    "layers.Layer",
+    "models.Model",
+    "layers.Identity",
+    "layers.ELU",
+    "layers.AbstractRNNCell",
+    "layers.Dense",
+    "layers.Dropout",
+)
+
+
+# Auto-config bases of one Keras that the other lacks or configures explicitly.
+_NOT_IN = {3: set(), 2: {"layers.ELU"}}
+
+
+def _failed(outcome: dict[str, object], exc_type: str, fragment: str) -> None:
+    """Like harness.assert_failed, with white space collapsed (Keras wraps long messages)."""
+    assert outcome["ok"] is False, f"{outcome['name']} unexpectedly succeeded"
+    assert outcome["type"] == exc_type, outcome
+    assert " ".join(fragment.split()) in " ".join(str(outcome["message"]).split()), outcome
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[int, tuple[Path, ChildRun, ChildRun]]:
+    root = tmp_path_factory.mktemp("config_semantics")
+    directories = {}
+    for major in (3, 2):
+        directory = root / f"k{major}"
+        directory.mkdir()
+        source = (
+            VARIANTS
+            if major == 3
+            else VARIANTS.replace("import keras\n", "import tf_keras as keras\n")
+        )
+        (directory / "variants.py").write_text(source)
+        directories[major] = directory
+    imports = {3: "import keras", 2: "import tf_keras as keras"}
+    saves = run_scripts(
+        [
+            (
+                d,
+                SAVE.replace("KERAS_IMPORT", imports[m]).replace(
+                    "CANDIDATE_PATHS", repr(CANDIDATES)
+                ),
+            )
+            for m, d in directories.items()
+        ]
+    )
+    loads = run_scripts(
+        [
+            (d, LOAD.replace("KERAS_IMPORT", imports[m]).replace("MODEL_NAMES", repr(NAMES)))
+            for m, d in directories.items()
+        ]
+    )
+    return {
+        major: (directory, save, load)
+        for (major, directory), save, load in zip(directories.items(), saves, loads, strict=True)
+    }
+
+
+def _run(
+    runs: dict[int, tuple[Path, ChildRun, ChildRun]], major: int
+) -> tuple[Path, ChildRun, ChildRun]:
+    directory, save, load = runs[major]
+    save.assert_clean_exit()
+    load.assert_clean_exit()
+    return directory, save, load
+
+
+def _differs(directory: Path, name: str) -> bool:
+    return not np.array_equal(
+        np.load(directory / f"{name}_before.npy"), np.load(directory / f"{name}_after.npy")
+    )
+
+
+@pytest.mark.parametrize("major", [3, 2])
+def test_auto_config_bases_are_the_measured_ones(
+    major: int, runs: dict[int, tuple[Path, ChildRun, ChildRun]]
+) -> None:
+    _, save, _ = _run(runs, major)
+    present = [p for p in CANDIDATES if save.result(f"auto_{p}").get("present", True)]
+    for path in present:
+        assert_succeeded(save.result(f"auto_{path}"))
+    values = {p: save.result(f"recorded_{p}")["value"] for p in present}
+    recorded = {p for p, value in values.items() if value != "absent"}
+    # serialint's table holds both Keras's bases; each Keras has the ones it has.
+    assert recorded == {p for p in present if p in cs.AUTO_CONFIG_BASES - _NOT_IN[major]}
+    # What they record: the value passed, except a Keras 3 Model, which records the default
+    # (SER107).
+    assert values["layers.Layer"] == 7
+    assert values["models.Model"] == (0 if major == 3 else 7)
+
+
+@pytest.mark.parametrize("major", [3, 2])
+def test_bases_whose_get_config_raises_fail_at_save(
+    major: int, runs: dict[int, tuple[Path, ChildRun, ChildRun]]
+) -> None:
+    _, save, _ = _run(runs, major)
+    regularizer = cs.RAISING_CONFIG_BASES["regularizers.Regularizer"]
+    assert_failed(
+        save.result("save_regularizer"), "NotImplementedError", regularizer.split("> ")[1]
+    )
+    schedule = cs.RAISING_CONFIG_BASES["optimizers.schedules.LearningRateSchedule"]
+    assert_failed(
+        save.result("save_schedule"),
+        "NotImplementedError",
+        schedule.split(": ", 1)[1].format(name="Decay"),
+    )
+
+
+@pytest.mark.parametrize("major", [3, 2])
+def test_keys_passed_back_on_load(
+    major: int, runs: dict[int, tuple[Path, ChildRun, ChildRun]]
+) -> None:
+    _, _, load = _run(runs, major)
+    if major == 3:
+        # Keras 3's auto-config leaves out `name` when __init__ cannot take it: `trainable` fails.
+        assert_failed(
+            load.result("load_no_kwargs"), "TypeError", "unexpected keyword argument 'trainable'"
+        )
+    else:
+        assert_succeeded(load.result("load_no_kwargs"))  # tf-keras passes back the arguments only
+    assert_failed(
+        load.result("load_twice_named"),
+        "TypeError",
+        "got multiple values for keyword argument 'name'",
+    )
+
+
+@pytest.mark.parametrize("major", [3, 2])
+def test_an_explicit_base_config_drops_arguments(
+    major: int, runs: dict[int, tuple[Path, ChildRun, ChildRun]]
+) -> None:
+    directory, _, load = _run(runs, major)
+    assert_succeeded(load.result("load_scaled_dense"))
+    assert load.result("scale_scaled_dense")["value"] == 1.0  # saved with 3.0: the default
+    assert _differs(directory, "scaled_dense")
+    assert_failed(
+        load.result("load_clip"), "TypeError", "missing 1 required positional argument: 'limit'"
+    )
+
+
+def test_keras3_cannot_record_star_args_or_a_models_required_argument(
+    runs: dict[int, tuple[Path, ChildRun, ChildRun]],
+) -> None:
+    _, save, _ = _run(runs, 3)
+    _failed(
+        save.result("save_star"),
+        "NotImplementedError",
+        cs.VARIADIC_SAVE_ERROR.split(": ", 1)[1].format(name="Star"),
+    )
+    _failed(
+        save.result("save_needs_units"),
+        "NotImplementedError",
+        cs.AUTO_CONFIG_SAVE_ERROR.split(": ", 1)[1].format(name="NeedsUnits"),
+    )
+
+
+@pytest.mark.parametrize("major", [3, 2])
+def test_unbuilt_state(major: int, runs: dict[int, tuple[Path, ChildRun, ChildRun]]) -> None:
+    directory, _, load = _run(runs, major)
+    for name in ("branchy", "late_build"):
+        outcome = load.result(f"load_{name}")
+        if major == 3:  # loads, with fresh weights: silently different predictions
+            assert_succeeded(outcome)
+            assert _differs(directory, name), name
+        else:
+            assert outcome["ok"] is False, name
+    if major == 2:
+        assert (
+            "You cannot build your model by calling `build`"
+            in load.result("load_branchy")["message"]
+        )
+
+
+@pytest.mark.parametrize("major", [3, 2])
+def test_a_registry_key_naming_another_class_loads_that_class(
+    major: int, runs: dict[int, tuple[Path, ChildRun, ChildRun]]
+) -> None:
+    directory, _, load = _run(runs, major)
+    assert_succeeded(load.result("load_mismatch"))
+    assert load.result("classes_mismatch")["classes"] == ["AddCoordinate"]
+    assert _differs(directory, "mismatch")
