@@ -390,6 +390,20 @@ class _Frame:
         return self.in_class is not None and self.name == "call"
 
 
+def _optional_part(annotation: ast.expr) -> ast.expr:
+    """``Model | None`` and ``Optional[Model]`` annotate a ``Model`` (or nothing)."""
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        sides = [annotation.left, annotation.right]
+        kept = [s for s in sides if not (isinstance(s, ast.Constant) and s.value is None)]
+        return kept[0] if len(kept) == 1 else annotation
+    if (
+        isinstance(annotation, ast.Subscript)
+        and (_dotted(annotation.value) or "").rpartition(".")[2] == "Optional"
+    ):
+        return annotation.slice
+    return annotation
+
+
 def _digest(node: ast.ClassDef) -> str:
     """Equal for two classes with the same bases and code, wherever they stand and whatever
     their docstrings say."""
@@ -734,6 +748,7 @@ class _Visitor(ast.NodeVisitor):
                 return None
         if annotation is None:
             return None
+        annotation = _optional_part(annotation)
         value = self.value(annotation)
         return value if isinstance(value, Ref) else None
 

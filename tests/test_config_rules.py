@@ -1,0 +1,328 @@
+"""SER102-SER110 on the idioms found while scoring them on public projects: each false positive
+and each miss that was fixed is a case here (the project it came from is named)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .conftest import codes_at, lint
+
+CONFIG_CODES = tuple(f"SER{n}" for n in range(102, 111))
+
+
+def config_findings(root: Path, files: dict[str, str]) -> list[tuple[str, str, int]]:
+    return codes_at(lint(root, files, select=CONFIG_CODES))
+
+
+def test_keys_written_in_a_loop_over_a_literal_list_are_read(tmp_path: Path) -> None:
+    # gcnn_keras AggregateLocalEdgesLSTM: `for x in lstm_param: config.update({x: ...})`
+    # names its keys; `units` is still missing.
+    source = """\
+        import keras
+        class Pool(keras.layers.Layer):
+            def __init__(self, units, activation="tanh", use_bias=True, **kwargs):
+                super().__init__(**kwargs)
+                self.lstm = keras.layers.LSTM(units, activation=activation, use_bias=use_bias)
+            def get_config(self):
+                config = super().get_config()
+                conf = self.lstm.get_config()
+                names = ["activation", "use_bias"]
+                for x in names:
+                    if x in conf:
+                        config.update({x: conf[x]})
+                return config
+        """
+    found = lint(tmp_path, {"pool.py": source}, select=("SER103",))
+    assert [(f.code, f.start.row) for f in found] == [("SER103", 6)]
+    assert "`units`" in found[0].message and "`activation`" not in found[0].message
+
+
+def test_a_module_level_alias_of_a_class_is_followed(tmp_path: Path) -> None:
+    # gcnn_keras MXMLocalMP: `GraphMLP = MLP`; passing the activation to it rebuilds it.
+    files = {
+        "mlp.py": """\
+            import keras
+            class MLP(keras.layers.Layer):
+                def __init__(self, activation="relu", **kwargs):
+                    super().__init__(**kwargs)
+                    self.activation = keras.activations.get(activation)
+                def get_config(self):
+                    return {**super().get_config(), "activation": keras.activations.serialize(self.activation)}
+            GraphMLP = MLP
+            """,
+        "block.py": """\
+            import keras
+            from mlp import GraphMLP
+            class Block(keras.layers.Layer):
+                def __init__(self, activation="swish", **kwargs):
+                    super().__init__(**kwargs)
+                    self.activation = activation
+                    self.mlp = GraphMLP(activation=activation)
+                def get_config(self):
+                    return {**super().get_config(), "activation": keras.activations.serialize(self.activation)}
+            """,
+    }
+    assert config_findings(tmp_path, files) == []
+
+
+def test_keras_applications_construction_arguments_are_not_lost(tmp_path: Path) -> None:
+    # keras-vision-models: `weights` and `input_tensor` only build the model (44 classes).
+    source = """\
+        import keras
+        class Net(keras.Model):
+            def __init__(self, classes=10, weights="in1k", input_tensor=None, **kwargs):
+                inputs = input_tensor if input_tensor is not None else keras.Input((3,))
+                super().__init__(inputs=inputs, outputs=keras.layers.Dense(classes)(inputs), **kwargs)
+                self.classes = classes
+            def get_config(self):
+                return {**super().get_config(), "classes": self.classes}
+        """
+    assert config_findings(tmp_path, {"net.py": source}) == []
+
+
+def test_a_guarded_conversion_and_keras_epsilon_are_plain_values(tmp_path: Path) -> None:
+    # keras-vision-models SigLIPImageProcessor (`x.tolist() if hasattr(x, "tolist") else x`)
+    # and bert4keras Adam (`epsilon or K.epsilon()`).
+    source = """\
+        import keras
+        from keras import backend as K
+        class Norm(keras.layers.Layer):
+            def __init__(self, mean=(0.5,), epsilon=None, **kwargs):
+                super().__init__(**kwargs)
+                self.mean = keras.ops.array(mean)
+                self.epsilon = epsilon or K.epsilon()
+            def get_config(self):
+                return {
+                    **super().get_config(),
+                    "mean": self.mean.tolist() if hasattr(self.mean, "tolist") else self.mean,
+                    "epsilon": self.epsilon,
+                }
+        """
+    assert config_findings(tmp_path, {"norm.py": source}) == []
+
+
+def test_call_sites_inside_a_parent_layer_do_not_count(tmp_path: Path) -> None:
+    # Keras-MatMulLess DenseMML: the GRU cell builds it from initializer objects, and rebuilds
+    # it itself on load; users pass strings.
+    source = """\
+        import keras
+        class Dense2(keras.layers.Layer):
+            def __init__(self, units, kernel_initializer="glorot_uniform", **kwargs):
+                super().__init__(**kwargs)
+                self.units = units
+                self.kernel_initializer = kernel_initializer
+        class Cell(keras.layers.Layer):
+            def __init__(self, units, **kwargs):
+                super().__init__(**kwargs)
+                self.units = units
+            def build(self, shape):
+                self.inner = Dense2(self.units, kernel_initializer=keras.initializers.Ones())
+            def get_config(self):
+                return {**super().get_config(), "units": self.units}
+        model = keras.Sequential([keras.Input((3,)), Dense2(2), Cell(2)])
+        """
+    assert config_findings(tmp_path, {"cells.py": source}) == []
+    # ... while a top-level call site passing an object is evidence.
+    bad = source.replace("Dense2(2)", "Dense2(2, kernel_initializer=keras.initializers.Ones())")
+    assert [c for c, _, _ in config_findings(tmp_path, {"cells.py": bad})] == ["SER102"]
+
+
+def test_an_argument_restored_by_load_assets_is_not_lost(tmp_path: Path) -> None:
+    # keras-io customizing_saving_and_serialization: LayerWithCustomAssets.
+    source = """\
+        import keras
+        class WithAssets(keras.layers.Dense):
+            def __init__(self, vocab=None, **kwargs):
+                super().__init__(**kwargs)
+                self.vocab = vocab
+            def save_assets(self, inner_path):
+                pass
+            def load_assets(self, inner_path):
+                self.vocab = open(inner_path + "/vocab.txt").read()
+        """
+    assert config_findings(tmp_path, {"assets.py": source}) == []
+
+
+def test_copies_of_one_class_registered_twice_are_harmless(tmp_path: Path) -> None:
+    # keras-vision-models AddPositionEmbs: three copies differing only in docstrings.
+    body = '''\
+        import keras
+        @keras.saving.register_keras_serializable(package="kmodels")
+        class AddPositionEmbs(keras.layers.Layer):
+            """{doc}"""
+            def call(self, x):
+                """{doc}"""
+                return x + 1.0
+        '''
+    files = {
+        "pkg/__init__.py": "from pkg import a, b\n",
+        "pkg/a.py": body.format(doc="One copy."),
+        "pkg/b.py": body.format(doc="Another copy, documented differently."),
+    }
+    assert config_findings(tmp_path, files) == []
+    files["pkg/b.py"] = body.format(doc="x").replace("x + 1.0", "x + 2.0")
+    assert [c for c, _, _ in config_findings(tmp_path, files)] == ["SER106", "SER106"]
+
+
+def test_a_key_passed_to_a_project_base_beside_kwargs_arrives_twice(tmp_path: Path) -> None:
+    # gcnn_keras GraphInstanceNormalization: the base's get_config stores `mean_shift`.
+    source = """\
+        import keras
+        class Norm(keras.layers.Layer):
+            def __init__(self, mean_shift=True, **kwargs):
+                super().__init__(**kwargs)
+                self.mean_shift = mean_shift
+            def get_config(self):
+                return {**super().get_config(), "mean_shift": self.mean_shift}
+        class InstanceNorm(Norm):
+            def __init__(self, **kwargs):
+                super().__init__(mean_shift=False, **kwargs)
+        model = keras.Sequential([keras.Input((3,)), InstanceNorm()])
+        """
+    found = lint(tmp_path, {"norm.py": source}, select=("SER104",))
+    assert [(f.code, f.start.row) for f in found] == [("SER104", 8)]
+    assert "multiple values for keyword argument 'mean_shift'" in found[0].message
+
+
+def test_a_name_parameter_passed_to_super_is_not_passed_twice(tmp_path: Path) -> None:
+    # keras-model-registry TimeMixer: `super().__init__(name=name or "TimeMixer", **kwargs)`.
+    source = """\
+        import keras
+        class TimeMixer(keras.Model):
+            def __init__(self, units=2, name=None, **kwargs):
+                super().__init__(name=name or "TimeMixer", **kwargs)
+                self.units = units
+                self.dense = keras.layers.Dense(units)
+            def call(self, x):
+                return self.dense(x)
+            def get_config(self):
+                return {**super().get_config(), "units": self.units}
+        """
+    assert config_findings(tmp_path, {"mixer.py": source}) == []
+
+
+def test_a_custom_from_config_decides_what_reaches_init(tmp_path: Path) -> None:
+    # keras-model-registry AnomalyDetectionModelProd: from_config passes its own keys.
+    source = """\
+        import keras
+        class Detector(keras.Model):
+            def __init__(self, threshold):
+                super().__init__()
+                self.threshold = threshold
+            def get_config(self):
+                return {**super().get_config(), "threshold": self.threshold}
+            @classmethod
+            def from_config(cls, config):
+                return cls(threshold=config["threshold"])
+        """
+    assert config_findings(tmp_path, {"detector.py": source}) == []
+
+
+def test_an_object_rebuilt_through_a_local_in_init_is_rebuilt(tmp_path: Path) -> None:
+    # Keras-MatMulLess GRUMML: `cell = GRUCellMML(activation=activation)`, then super().__init__(cell).
+    source = """\
+        import keras
+        class Cell(keras.layers.Layer):
+            def __init__(self, units, activation="tanh", **kwargs):
+                super().__init__(**kwargs)
+                self.units = units
+                self.state_size = units
+                self.activation = keras.activations.get(activation)
+            def get_config(self):
+                return {**super().get_config(), "units": self.units,
+                        "activation": keras.activations.serialize(self.activation)}
+        class GRU(keras.layers.RNN):
+            def __init__(self, units, activation="tanh", **kwargs):
+                cell = Cell(units, activation=activation)
+                super().__init__(cell, **kwargs)
+                self.units = units
+                self.activation = keras.activations.get(activation)
+            def get_config(self):
+                config = super().get_config()
+                config.update({"units": self.units, "activation": keras.activations.serialize(self.activation)})
+                del config["cell"]
+                return config
+        """
+    assert [c for c, _, _ in config_findings(tmp_path, {"gru.py": source})] == []
+
+
+def test_an_attribute_call_sets_for_one_pass_is_judged_by_init(tmp_path: Path) -> None:
+    # keras-data-processor DistributionTransformLayer: call() swaps transform_type for a
+    # tensor and restores it.
+    source = """\
+        import keras
+        import tensorflow as tf
+        class Transform(keras.layers.Layer):
+            def __init__(self, transform_type="auto", **kwargs):
+                super().__init__(**kwargs)
+                self.transform_type = transform_type
+            def call(self, x):
+                saved = self.transform_type
+                self.transform_type = tf.constant(1)
+                self.transform_type = saved
+                return x
+            def get_config(self):
+                return {**super().get_config(), "transform_type": self.transform_type}
+        """
+    assert config_findings(tmp_path, {"transform.py": source}) == []
+
+
+@pytest.mark.parametrize(
+    ("source", "codes"),
+    [
+        # stable-diffusion-tensorflow Decoder(keras.Sequential) with __init__(self): Sequential's
+        # config passes `name` back (SER104); review M10's Impl: auto-config passes `trainable`.
+        (
+            "import keras\n"
+            "class Decoder(keras.Sequential):\n"
+            "    def __init__(self):\n"
+            "        super().__init__([keras.layers.Dense(2)])\n",
+            ["SER104"],
+        ),
+        # Review M8's Outer: the sublayer object itself in the config, nothing rebuilds it.
+        (
+            "import keras\n"
+            "class Inner(keras.layers.Layer): pass\n"
+            "class Outer(keras.layers.Layer):\n"
+            "    def __init__(self, inner=None, **kwargs):\n"
+            "        super().__init__(**kwargs)\n"
+            "        self.inner = inner if inner is not None else Inner()\n"
+            "    def get_config(self):\n"
+            "        return {**super().get_config(), 'inner': self.inner}\n"
+            "keras.Sequential([Outer()]).save('m.keras')\n",
+            ["SER105"],
+        ),
+        # A functional-style subclass with an argument and no get_config (Keras 3).
+        (
+            "import keras\n"
+            "class Tower(keras.Model):\n"
+            "    def __init__(self, width=4):\n"
+            "        inputs = keras.Input((3,))\n"
+            "        super().__init__(inputs, keras.layers.Dense(width)(inputs))\n",
+            ["SER104", "SER107"],
+        ),
+    ],
+)
+def test_findings_the_ser101_regression_cases_also_hold(
+    source: str, codes: list[str], tmp_path: Path
+) -> None:
+    assert sorted(c for c, _, _ in config_findings(tmp_path, {"m.py": source})) == codes
+
+
+def test_semantics_are_inferred_and_said(tmp_path: Path) -> None:
+    from .conftest import run_check, write_project
+
+    write_project(
+        tmp_path, {"a.py": "import tf_keras\nclass A(tf_keras.layers.Layer):\n    pass\n"}
+    )
+    result = run_check(tmp_path)
+    assert result.semantics == "Judged by Keras 2 semantics (inferred: a.py:1 imports tf_keras)."
+    write_project(tmp_path, {"a.py": "import os\nos.environ['TF_USE_LEGACY_KERAS'] = '1'\n"})
+    assert "a.py:2 sets TF_USE_LEGACY_KERAS" in run_check(tmp_path).semantics
+    write_project(tmp_path, {"a.py": "import keras\n"})
+    assert run_check(tmp_path).semantics.startswith("Judged by Keras 3 semantics (the default")
+    assert run_check(tmp_path, keras_version=2).semantics == (
+        "Judged by Keras 2 semantics (keras-version = 2)."
+    )
