@@ -14,6 +14,7 @@ import ast
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from serialint.facts.lines import Lines
 from serialint.facts.model import ConfigEntry, FromConfigFact, GetConfigFact, Span, Value
 
 ValueOf = Callable[[ast.AST], Value]
@@ -59,9 +60,10 @@ def is_super_config(node: ast.AST, self_name: str) -> bool:
 
 
 class _ConfigReader:
-    def __init__(self, self_name: str, value_of: ValueOf) -> None:
+    def __init__(self, self_name: str, value_of: ValueOf, lines: Lines) -> None:
         self.self_name = self_name
         self.value_of = value_of
+        self.lines = lines
         self.locals: dict[str, _Dict] = {}
         self.result: _Dict | None = None
         self.removed: list[str] = []
@@ -202,7 +204,7 @@ class _ConfigReader:
                 held.entries[keyword.arg] = self.entry(keyword.arg, keyword.value)
 
     def entry(self, key: str, node: ast.expr) -> ConfigEntry:
-        return ConfigEntry(key, self.value_of(node), node.lineno)
+        return ConfigEntry(key, self.value_of(node), node.lineno, self.lines.span(node))
 
     def evaluate(self, node: ast.expr) -> _Dict:
         """The dict an expression evaluates to (a fresh state: callers may mutate it)."""
@@ -241,11 +243,11 @@ class _ConfigReader:
 
 
 def read_get_config(
-    func: ast.FunctionDef | ast.AsyncFunctionDef, span: Span, value_of: ValueOf
+    func: ast.FunctionDef | ast.AsyncFunctionDef, span: Span, value_of: ValueOf, lines: Lines
 ) -> GetConfigFact:
     """The fact for one ``get_config`` (``value_of`` resolves names in the method's scope)."""
     self_name = func.args.args[0].arg if func.args.args else "self"
-    reader = _ConfigReader(self_name, value_of)
+    reader = _ConfigReader(self_name, value_of, lines)
     reader.read(func.body)
     result = reader.result or _Dict(closed=False)
     calls_super = result.base
@@ -261,7 +263,22 @@ def read_get_config(
         calls_super=calls_super,
         serializes=serializes,
         removed=tuple(dict.fromkeys(reader.removed)),
+        returned=_returned(func, reader, lines),
     )
+
+
+def _returned(
+    func: ast.FunctionDef | ast.AsyncFunctionDef, reader: _ConfigReader, lines: Lines
+) -> tuple[int, str, str] | None:
+    last = func.body[-1] if func.body else None
+    if (
+        isinstance(last, ast.Return)
+        and isinstance(last.value, ast.Name)
+        and last.value.id in reader.locals
+        and last.lineno == last.value.lineno
+    ):
+        return (last.lineno, lines.indent(last.lineno), last.value.id)
+    return None
 
 
 def read_from_config(func: ast.FunctionDef | ast.AsyncFunctionDef, span: Span) -> FromConfigFact:

@@ -822,7 +822,9 @@ class _Visitor(ast.NodeVisitor):
         """What the config rules need of a method, read while its scope is current."""
         span = self.lines.name_span(node)
         if node.name == "get_config":
-            self.get_configs.setdefault(in_class, read_get_config(node, span, self.value))
+            self.get_configs.setdefault(
+                in_class, read_get_config(node, span, self.value, self.lines)
+            )
         elif node.name == "from_config":
             self.from_configs.setdefault(in_class, read_from_config(node, span))
         elif node.name == "__init__":

@@ -236,6 +236,7 @@ class ConfigEntry:
     key: str
     value: Value
     line: int
+    value_span: Span | None = None  # where the value's expression stands (for fixes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,6 +248,9 @@ class GetConfigFact:
     calls_super: bool  # it starts from ``super().get_config()`` (or ``Base.get_config(self)``)
     serializes: bool  # it calls serialize_keras_object (or a ``serialize`` helper)
     removed: tuple[str, ...] = ()  # keys it pops from the config (``config.pop("name")``)
+    # Its last statement is ``return <name>`` (a dict it built): (line, indentation, name),
+    # where a fix can add keys.
+    returned: tuple[int, str, str] | None = None
 
     @property
     def keys(self) -> tuple[str, ...]:

@@ -108,3 +108,81 @@ def kwargs_fix(config: ClassConfig) -> Fix | None:
             ),
         ),
     )
+
+
+def complete_config_fix(config: ClassConfig, missing: Sequence[Parameter]) -> Fix | None:
+    """``config.update({...})`` before the ``return config`` that ends the class's own
+    ``get_config``, for arguments stored on ``self`` as they are.  Unsafe: files saved
+    afterwards hold more keys (and a value Keras cannot serialize would now fail the save)."""
+    fact = config.get_config
+    if fact is None or config.config_owner is not config.cls or fact.returned is None:
+        return None
+    entries = []
+    for param in missing:
+        attribute = stored_attribute(config, param)
+        if attribute is None:
+            return None
+        entries.append(f'"{param.name}": self.{attribute}')
+    line, indent, name = fact.returned
+    at = Position(line, 1)
+    return Fix(
+        "Add the missing arguments to the config `get_config` returns",
+        "unsafe",
+        (Edit(f"{indent}{name}.update({{{', '.join(entries)}}})\n", at, at),),
+    )
+
+
+def serialize_fix(config: ClassConfig, keys: Sequence[tuple[str, bool]]) -> Fix | None:
+    """Wrap each raw nested object in ``keras.saving.serialize_keras_object(...)`` and add the
+    ``from_config`` that rebuilds it.  Only for a Keras 3 class whose module imports ``keras``
+    and has no ``from_config`` in its hierarchy.  Unsafe: the saved config changes."""
+    fact = config.get_config
+    cls = config.cls
+    if (
+        fact is None
+        or config.config_owner is not cls
+        or config.from_config is not None
+        or config.kind.base.flavor != "keras3"
+        or cls.module.facts.names.get("keras") != "keras"
+    ):
+        return None
+    edits: list[Edit] = []
+    for key, serialized in keys:
+        entry = next((e for e in fact.entries if e.key == key), None)
+        if entry is None or entry.value_span is None:
+            return None
+        if not serialized:
+            span = entry.value_span
+            edits.append(
+                Edit(
+                    "keras.saving.serialize_keras_object(",
+                    Position(span.line, span.column),
+                    Position(span.line, span.column),
+                )
+            )
+            edits.append(
+                Edit(
+                    ")",
+                    Position(span.end_line, span.end_column),
+                    Position(span.end_line, span.end_column),
+                )
+            )
+    indent = cls.fact.body_indent or cls.fact.indent + "    "
+    inner = indent + "    "
+    lines = [
+        "",
+        f"{indent}@classmethod",
+        f"{indent}def from_config(cls, config):",
+        *(
+            f'{inner}config["{key}"] = keras.saving.deserialize_keras_object(config["{key}"])'
+            for key, _ in keys
+        ),
+        f"{inner}return cls(**config)",
+    ]
+    at = Position(cls.fact.end_line + 1, 1)
+    edits.append(Edit("\n".join(lines) + "\n", at, at))
+    return Fix(
+        "Serialize the nested objects and add a `from_config` that rebuilds them",
+        "unsafe",
+        tuple(edits),
+    )

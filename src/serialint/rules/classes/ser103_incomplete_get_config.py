@@ -13,7 +13,7 @@ from serialint.rules.classes.config_common import (
     names_list,
     plural,
 )
-from serialint.rules.classes.get_config_fix import stored_attribute
+from serialint.rules.classes.get_config_fix import complete_config_fix, stored_attribute
 
 
 class IncompleteGetConfig(Rule):
@@ -137,6 +137,7 @@ class IncompleteGetConfig(Rule):
             span=get_config_span(config),
             message=message,
             fix_hint=self._hint(config, [p.name for p in missing], no_super),
+            fix=complete_config_fix(config, missing) if missing and not no_super else None,
         )
 
     @staticmethod

@@ -12,6 +12,7 @@ from serialint.rules.classes.config_common import (
     has_keras_classes,
     judged_configs,
 )
+from serialint.rules.classes.get_config_fix import serialize_fix
 
 
 class NestedObjectNotSerialized(Rule):
@@ -92,4 +93,5 @@ class NestedObjectNotSerialized(Rule):
                     f"`from_config` that rebuilds `{key}` with "
                     "`keras.saving.deserialize_keras_object(config.pop(...))`"
                 ),
+                fix=serialize_fix(config, [(k, s) for k, _, s in faults]),
             )
