@@ -122,6 +122,16 @@ class LateBuild(keras.Model):
         return self.dense(x)
 
 
+@reg(package="variants")
+class Holder(keras.Model):
+    def __init__(self, inner=None, **kwargs):
+        super().__init__(**kwargs)
+        self.inner = inner if inner is not None else keras.layers.Dense(2)
+
+    def call(self, x):
+        return self.inner(x)
+
+
 class AddPositional(keras.layers.Layer):
     def call(self, x):
         return x + 1.0
@@ -179,6 +189,9 @@ def predict(model, path):
 for name, model in variants.models().items():
     attempt(f"predict_before_{name}", lambda: predict(model, f"{name}_before.npy"))
     attempt(f"save_{name}", lambda: model.save(f"{name}.keras"))
+
+# What a subclassed Model without get_config records for a layer passed to it.
+attempt("holder_config", lambda: report("holder", config=variants.Holder(keras.layers.Dense(3)).get_config()))
 
 # Which bases record a basic constructor argument without a get_config of their own.
 CANDIDATES = CANDIDATE_PATHS
@@ -375,6 +388,13 @@ def test_an_explicit_base_config_drops_arguments(
     assert_failed(
         load.result("load_clip"), "TypeError", "missing 1 required positional argument: 'limit'"
     )
+
+
+def test_keras3_stores_a_layer_passed_to_a_model_as_null(
+    runs: dict[int, tuple[Path, ChildRun, ChildRun]],
+) -> None:
+    _, save, _ = _run(runs, 3)
+    assert save.result("holder")["config"]["inner"] is None  # SER107: "stored as null"
 
 
 def test_keras3_cannot_record_star_args_or_a_models_required_argument(
