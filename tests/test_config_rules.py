@@ -326,3 +326,75 @@ def test_semantics_are_inferred_and_said(tmp_path: Path) -> None:
     assert run_check(tmp_path, keras_version=2).semantics == (
         "Judged by Keras 2 semantics (keras-version = 2)."
     )
+
+
+def test_a_key_a_project_base_adds_must_be_accepted(tmp_path: Path) -> None:
+    # tensorflow/ranking CalibratedSoftmaxLoss (held out): the base's get_config adds `ragged`.
+    source = """\
+        import keras
+        class RankingLoss(keras.losses.Loss):
+            def __init__(self, reduction="sum_over_batch_size", name=None, ragged=False):
+                super().__init__(reduction=reduction, name=name)
+                self.ragged = ragged
+            def get_config(self):
+                return {**super().get_config(), "ragged": self.ragged}
+        class Calibrated(RankingLoss):
+            def __init__(self, reduction="sum_over_batch_size", name=None, temperature=1.0):
+                super().__init__(reduction=reduction, name=name, ragged=False)
+                self.temperature = temperature
+            def get_config(self):
+                return {**super().get_config(), "temperature": self.temperature}
+        loss = Calibrated()
+        """
+    found = lint(tmp_path, {"losses.py": source}, select=("SER104",))
+    assert [(f.start.row, "'ragged'" in f.message) for f in found] == [(8, True)]
+
+
+def test_a_from_config_rebuilds_only_the_keys_it_names(tmp_path: Path) -> None:
+    # tensorflow/ranking DNNRankingNetwork (held out): from_config rebuilds the feature
+    # columns, not the raw activation its tests pass (tf.compat.v2.nn.relu).
+    files = {
+        "net.py": """\
+            import tensorflow.compat.v2 as tf
+            class Net(tf.keras.layers.Layer):
+                def __init__(self, columns=None, activation=None, **kwargs):
+                    super().__init__(**kwargs)
+                    self._columns = columns
+                    self._activation = activation
+                def get_config(self):
+                    return {**super().get_config(), "columns": self._columns, "activation": self._activation}
+                @classmethod
+                def from_config(cls, config):
+                    config["columns"] = tf.keras.layers.deserialize(config["columns"])
+                    return cls(**config)
+            """,
+        "net_test.py": """\
+            import tensorflow.compat.v2 as tf
+            import net
+            layer = net.Net(columns=None, activation=tf.nn.relu)
+            """,
+    }
+    found = lint(tmp_path, files, select=("SER105",))
+    assert [(f.start.row, "`activation`" in f.message) for f in found] == [(7, True)]
+
+
+def test_a_bound_method_in_the_config_is_a_function(tmp_path: Path) -> None:
+    # keras-rs Retrieval (held out): `"return_scores": self.compute_score`, a typo.
+    source = """\
+        import keras
+        class Retrieval(keras.layers.Layer):
+            def __init__(self, return_scores=True, **kwargs):
+                super().__init__(**kwargs)
+                self.return_scores = return_scores
+            def compute_score(self, x):
+                return x
+            @property
+            def width(self):
+                return 2
+            def get_config(self):
+                return {**super().get_config(), "return_scores": self.compute_score, "width": self.width}
+        layer = Retrieval()
+        """
+    found = lint(tmp_path, {"retrieval.py": source}, select=("SER105",))
+    assert [f.message.count("`return_scores`") for f in found] == [1]
+    assert "`width`" not in found[0].message

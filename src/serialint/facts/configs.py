@@ -284,12 +284,37 @@ def _returned(
 def read_from_config(func: ast.FunctionDef | ast.AsyncFunctionDef, span: Span) -> FromConfigFact:
     cls_name = func.args.args[0].arg if func.args.args else "cls"
     deserializes = passes = False
+    keys: list[str] | None = []
     for node in ast.walk(func):
-        if isinstance(node, ast.Call):
-            deserializes |= _dotted(node.func).rpartition(".")[2] in _DESERIALIZERS
+        if isinstance(node, ast.Call) and _dotted(node.func).rpartition(".")[2] in _DESERIALIZERS:
+            deserializes = True
+            named = _keys_read(node)
+            keys = None if keys is None or not named else [*keys, *named]
         if isinstance(node, ast.Return) and isinstance(node.value, ast.Call):
             passes |= _builds_from_whole_config(node.value, cls_name)
-    return FromConfigFact(span, deserializes, passes)
+    rebuilt = tuple(dict.fromkeys(keys)) if keys is not None else None
+    return FromConfigFact(span, deserializes, passes, rebuilt)
+
+
+def _keys_read(call: ast.Call) -> list[str]:
+    """The constant keys a call's arguments read from a dict: ``config["k"]``,
+    ``config.pop("k")``, ``config.get("k")``."""
+    found = []
+    for argument in [*call.args, *(k.value for k in call.keywords)]:
+        for node in ast.walk(argument):
+            key = None
+            if isinstance(node, ast.Subscript):
+                key = node.slice
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("pop", "get")
+                and node.args
+            ):
+                key = node.args[0]
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                found.append(key.value)
+    return found
 
 
 def _builds_from_whole_config(call: ast.Call, cls_name: str) -> bool:

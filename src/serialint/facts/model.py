@@ -274,6 +274,9 @@ class FromConfigFact:
     # or ``*.from_config``.
     deserializes: bool
     passes_config: bool  # it ends in ``cls(**config)``: the config's keys are __init__'s
+    # The keys it rebuilds (``config["inner"] = deserialize(config["inner"])``), when every
+    # deserializing call names its key; None when some call's key is not a constant.
+    rebuilt_keys: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -103,7 +103,7 @@ class ValueKinds:
             if method in ("tolist", "item"):
                 return {cs.BASIC}
             return {cs.UNKNOWN}
-        qualified = self.values.qualify(module, call.func)
+        qualified = _tf_canonical(self.values.qualify(module, call.func))
         if qualified is None:
             return {cs.UNKNOWN}
         builtin = qualified[1:] if qualified.startswith("?") else None
@@ -131,7 +131,7 @@ class ValueKinds:
         return kind.kind if kind.kind in ("layer", "model") else "keras object"
 
     def _reference_kinds(self, module: Module, value: Ref, depth: int) -> set[str]:
-        qualified = self.values.qualify(module, value)
+        qualified = _tf_canonical(self.values.qualify(module, value))
         if qualified is None or qualified.startswith("?"):
             return {cs.UNKNOWN}
         if self.classes.get(qualified) is not None:
@@ -258,6 +258,14 @@ def _library_call_kind(qualified: str) -> str:
             return "array"
         return cs.UNKNOWN
     return cs.UNKNOWN
+
+
+def _tf_canonical(qualified: str | None) -> str | None:
+    """``tensorflow.compat.v2.nn.relu`` is ``tensorflow.nn.relu``."""
+    for prefix in ("tensorflow.compat.v2.", "tensorflow.compat.v1."):
+        if qualified is not None and qualified.startswith(prefix):
+            return "tensorflow." + qualified[len(prefix) :]
+    return qualified
 
 
 def _is_dtype_name(member: str) -> bool:

@@ -27,6 +27,7 @@ from serialint.facts.model import (
     Keyword,
     Param,
     Parameter,
+    Ref,
     Seq,
     Starred,
     Value,
@@ -360,6 +361,8 @@ class ConfigAnalysis:
             found: set[str] = set()
             for owner, item in self._attribute_at_save(config.cls, value.attr):
                 found |= self._value_kinds(config, owner, item, d, calls)
+            if not found and self._is_plain_method(config.cls, value.attr):
+                return {"function"}  # ``self.compute_score``: a bound method
             return found or {cs.UNKNOWN}
         if (
             isinstance(value, Param)
@@ -399,13 +402,36 @@ class ConfigAnalysis:
         ]
         return in_init or self.kinds.attribute_values(cls, attribute)
 
+    def _is_plain_method(self, cls: ProjectClass, name: str) -> bool:
+        """A method (not a property) of the class or a project base."""
+        found = self.classes.method(cls, name)
+        if found is None:
+            return False
+        owner, _ = found
+        function = owner.module.facts.functions.get(f"{owner.fact.qualname}.{name}")
+        if function is None:
+            return False
+        return not any(
+            isinstance(d, (Ref, Attr))
+            and (d.name if isinstance(d, Ref) else d.attr).rpartition(".")[2].lstrip("?@")
+            in ("property", "cached_property", "setter", "getter")
+            for d in function.decorators
+        )
+
     def rebuilt(self, config: ClassConfig, key: str) -> bool:
         """Positive evidence that the object under ``key`` is rebuilt from its config on load:
         ``from_config`` deserializes, or ``__init__`` hands the argument (or the attribute
         holding it) to a Keras deserializer, a Keras constructor or ``add_weight``."""
-        if config.from_config is not None and config.from_config.deserializes:
+        from_config = config.from_config
+        if (
+            from_config is not None
+            and from_config.deserializes
+            and (from_config.rebuilt_keys is None or key in from_config.rebuilt_keys)
+        ):
             return True
-        if config.init_owner is not None:
+        # Handed to a Keras base's own __init__ (``super().__init__(activation=activation)`` of a
+        # Dense subclass), which rebuilds it; a project base's __init__ is read below.
+        if config.init_owner is not None and not self._project_base_init(config.init_owner):
             for call in config.init_owner.fact.super_inits:
                 if any(_mentions(arg, key, None) for arg in _arguments(call)):
                     return True
@@ -422,6 +448,9 @@ class ConfigAnalysis:
                         if self._rebuilds(current, assignment.value, key, key):
                             return True
         return False
+
+    def _project_base_init(self, owner: ProjectClass) -> bool:
+        return any(c.fact.init is not None for c in self._chain(owner)[1:])
 
     def _rebuilds(self, owner: ProjectClass, value: Value, key: str, attribute: str) -> bool:
         for call in _calls_in(value):

@@ -71,8 +71,15 @@ class InitMissingKwargs(Rule):
             else f"`{config.init_owner.name}.__init__` (inherited by `{name}`)"
         )
         if not config.has_var_keyword:
-            # The class's own keys are SER103's business; these are the ones Keras adds.
-            failing = next((k for k in keys.base if not config.accepts(k)), None)
+            # Keys the class's own get_config adds are SER103's business; these are the ones
+            # Keras or a project base adds.
+            own = (
+                set(config.get_config.keys)
+                if config.get_config is not None and config.config_owner is config.cls
+                else set()
+            )
+            candidates = [k for k in keys.keys if k in keys.base or k not in own]
+            failing = next((k for k in candidates if not config.accepts(k)), None)
             if failing is None:
                 return None
             source = "the config from `super().get_config()`" if keys.reaches_base else "its config"
