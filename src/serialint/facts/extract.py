@@ -404,24 +404,28 @@ def _optional_part(annotation: ast.expr) -> ast.expr:
     return annotation
 
 
-def _digest(node: ast.ClassDef) -> str:
-    """Equal for two classes with the same bases and code, wherever they stand and whatever
-    their docstrings say."""
-    parts = [ast.dump(base) for base in node.bases]
-    parts += [ast.dump(statement) for statement in _code(node.body)]
-    return hashlib.blake2b("|".join(parts).encode(), digest_size=8).hexdigest()
-
-
-def _code(body: list[ast.stmt]) -> Iterator[ast.AST]:
-    """The statements of a body without docstrings, methods' docstrings dropped too."""
-    for statement in body:
-        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
-            continue
-        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            yield from (statement.args, *statement.decorator_list)
-            yield from _code(statement.body)
-        else:
-            yield statement
+def _digest(node: ast.ClassDef, lines: Lines) -> str:
+    """Equal for two classes with the same code, wherever they stand and whatever their
+    docstrings and comments say: a hash of the class's source lines without those (reading
+    text is far cheaper than dumping the tree)."""
+    skipped: set[int] = set()
+    for owner in [
+        node,
+        *(n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))),
+    ]:
+        first = owner.body[0] if owner.body else None
+        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+            skipped.update(range(first.lineno, (first.end_lineno or first.lineno) + 1))
+    end = node.end_lineno or node.lineno
+    kept = (
+        text
+        for number in range(node.lineno + 1, end + 1)
+        if number not in skipped
+        and (text := lines.text(number).strip())
+        and not text.startswith("#")
+    )
+    bases = lines.text(node.lineno).partition("(")[2]
+    return hashlib.blake2b("\n".join([bases, *kept]).encode(), digest_size=8).hexdigest()
 
 
 def _is_interesting(func: Value, call: ast.Call) -> bool:
@@ -709,7 +713,7 @@ class _Visitor(ast.NodeVisitor):
                     for name in attributes
                 ),
                 end_line=getattr(node, "end_lineno", None) or node.lineno,
-                body_digest=_digest(node),
+                body_digest=_digest(node, self.lines),
                 body_indent=self.lines.indent(node.body[0].lineno) if node.body else "",
             )
         )

@@ -105,6 +105,7 @@ class Project:
         self._relevance: dict[tuple[str, bool], list[tuple[ProjectClass, KerasKind]]] = {}
         self._load_relevance: dict[int, set[str]] = {}
         self._persisted: dict[str, bool] = {}
+        self._runnable_cache: dict[frozenset[str], set[str]] = {}
 
     @staticmethod
     def _context_class(module: Module, function: str) -> str:
@@ -486,10 +487,16 @@ class Project:
         return f"{save.module.name}.{save.scope}" if save.scope else save.module.name
 
     def _runnable_from(self, modules: list[Module]) -> set[str]:
-        """The modules given, and the project functions and methods their code can run."""
-        starts = [c for m in modules for c in self.values.module_callees(m)]
-        starts += [f"{m.name}.{f}" for m in modules for f in m.facts.functions]
-        return {m.name for m in modules} | self.values.runnable(starts)
+        """The modules given, and the project functions and methods their code can run
+        (cached per set of modules: the classes of one test module share it)."""
+        key = frozenset(m.name for m in modules)
+        found = self._runnable_cache.get(key)
+        if found is None:
+            starts = [c for m in modules for c in self.values.module_callees(m)]
+            starts += [f"{m.name}.{f}" for m in modules for f in m.facts.functions]
+            found = set(key) | self.values.runnable(starts)
+            self._runnable_cache[key] = found  # a complete closure: safe to keep
+        return found
 
     def _users(self, cls: ProjectClass) -> set[str]:
         """The modules whose programs can hold the class: those importing its module."""

@@ -9,14 +9,7 @@ from serialint.facts.model import Parameter, Span
 from serialint.paths import relative_posix
 from serialint.project import ClassConfig, Module, Project
 from serialint.project.arguments import Evidence
-
-
-def judged_configs(project: Project, module: Module) -> Iterator[ClassConfig]:
-    """The Keras classes of ``module`` whose config reaches model files."""
-    for cls, _ in project.keras_classes(module):
-        config = project.config_of(cls)
-        if config is not None:
-            yield config
+from serialint.rules.base import Rule, RuleContext, Violation
 
 
 def has_keras_classes(module: Module) -> bool:
@@ -59,3 +52,26 @@ def base_name(config: ClassConfig) -> str:
 
 def kind_word(config: ClassConfig) -> str:
     return config.kind.kind
+
+
+class ConfigRule(Rule):
+    """A rule about one class's configuration: it judges every Keras class of the file, and its
+    findings are kept only for classes whose config reaches model files.  The gate (SER101's
+    evidence) is the expensive question, so it is asked only of classes with a finding."""
+
+    @classmethod
+    def applies_to(cls, module: Module, project: Project) -> bool:
+        return has_keras_classes(module)
+
+    def check(self, context: RuleContext) -> Iterator[Violation]:
+        project = context.project
+        for cls, _ in project.keras_classes(context.module):
+            config = project.configs.of(cls)
+            if config is None:
+                continue
+            found = list(self.judge(project, config))
+            if found and project.config_of(cls) is not None:
+                yield from found
+
+    def judge(self, project: Project, config: ClassConfig) -> Iterator[Violation]:
+        raise NotImplementedError

@@ -7,13 +7,12 @@ from dataclasses import dataclass
 
 from serialint import config_semantics as cs
 from serialint.facts.model import Parameter
-from serialint.project import ClassConfig, Module, Project
-from serialint.rules.base import Rule, RuleContext, Violation
+from serialint.project import ClassConfig, Project
+from serialint.rules.base import Violation
 from serialint.rules.classes.config_common import (
+    ConfigRule,
     base_name,
     evidence_phrase,
-    has_keras_classes,
-    judged_configs,
     names_list,
     plural,
 )
@@ -32,7 +31,7 @@ class Fault:
     why: str
 
 
-class MissingGetConfig(Rule):
+class MissingGetConfig(ConfigRule):
     code = "SER102"
 
     VALID = (
@@ -78,18 +77,12 @@ class MissingGetConfig(Rule):
         "    def __call__(self, x):\n        return keras.ops.sum(keras.ops.abs(x))\n",
     )
 
-    @classmethod
-    def applies_to(cls, module: Module, project: Project) -> bool:
-        return has_keras_classes(module)
-
-    def check(self, context: RuleContext) -> Iterator[Violation]:
-        project = context.project
-        for config in judged_configs(project, context.module):
-            if config.get_config is not None:
-                continue
-            violation = self._judge(project, config)
-            if violation is not None:
-                yield violation
+    def judge(self, project: Project, config: ClassConfig) -> Iterator[Violation]:
+        if config.get_config is not None:
+            return
+        violation = self._judge(project, config)
+        if violation is not None:
+            yield violation
 
     def _judge(self, project: Project, config: ClassConfig) -> Violation | None:
         style = config.style.style

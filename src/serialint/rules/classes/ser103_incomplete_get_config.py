@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from serialint.project import ClassConfig, Module, Project
-from serialint.rules.base import Rule, RuleContext, Violation
+from serialint.project import ClassConfig, Project
+from serialint.rules.base import Violation
 from serialint.rules.classes.config_common import (
+    ConfigRule,
     get_config_span,
-    has_keras_classes,
-    judged_configs,
     names_list,
     plural,
 )
 from serialint.rules.classes.get_config_fix import complete_config_fix, stored_attribute
 
 
-class IncompleteGetConfig(Rule):
+class IncompleteGetConfig(ConfigRule):
     code = "SER103"
 
     VALID = (
@@ -68,18 +67,12 @@ class IncompleteGetConfig(Rule):
         "        super().__init__(**kwargs)\n        self.width = width\n",
     )
 
-    @classmethod
-    def applies_to(cls, module: Module, project: Project) -> bool:
-        return has_keras_classes(module)
-
-    def check(self, context: RuleContext) -> Iterator[Violation]:
-        project = context.project
-        for config in judged_configs(project, context.module):
-            if config.get_config is None:
-                continue
-            violation = self._judge(project, config)
-            if violation is not None:
-                yield violation
+    def judge(self, project: Project, config: ClassConfig) -> Iterator[Violation]:
+        if config.get_config is None:
+            return
+        violation = self._judge(project, config)
+        if violation is not None:
+            yield violation
 
     def _judge(self, project: Project, config: ClassConfig) -> Violation | None:
         keys = project.configs.keys(config)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from serialint.project import ClassConfig, Module, Project
-from serialint.rules.base import Rule, RuleContext, Violation
-from serialint.rules.classes.config_common import has_keras_classes, judged_configs
+from serialint.project import ClassConfig, Project
+from serialint.rules.base import Violation
+from serialint.rules.classes.config_common import ConfigRule
 from serialint.rules.classes.get_config_fix import kwargs_fix
 
 
-class InitMissingKwargs(Rule):
+class InitMissingKwargs(ConfigRule):
     code = "SER104"
 
     VALID = (
@@ -47,20 +47,14 @@ class InitMissingKwargs(Rule):
         "        super().__init__(name='block', **kwargs)\n        self.units = units\n",
     )
 
-    @classmethod
-    def applies_to(cls, module: Module, project: Project) -> bool:
-        return has_keras_classes(module)
-
-    def check(self, context: RuleContext) -> Iterator[Violation]:
-        project = context.project
-        for config in judged_configs(project, context.module):
-            if config.init is None:
-                continue
-            if config.from_config is not None and not config.from_config.passes_config:
-                continue  # its own from_config decides what reaches __init__
-            violation = self._judge(project, config)
-            if violation is not None:
-                yield violation
+    def judge(self, project: Project, config: ClassConfig) -> Iterator[Violation]:
+        if config.init is None:
+            return
+        if config.from_config is not None and not config.from_config.passes_config:
+            return  # its own from_config decides what reaches __init__
+        violation = self._judge(project, config)
+        if violation is not None:
+            yield violation
 
     def _judge(self, project: Project, config: ClassConfig) -> Violation | None:
         keys = project.configs.keys(config)

@@ -5,17 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from serialint import config_semantics as cs
-from serialint.project import Module, Project
-from serialint.rules.base import Rule, RuleContext, Violation
+from serialint.project import ClassConfig, Project
+from serialint.rules.base import Violation
 from serialint.rules.classes.config_common import (
+    ConfigRule,
     get_config_span,
-    has_keras_classes,
-    judged_configs,
 )
 from serialint.rules.classes.get_config_fix import serialize_fix
 
 
-class NestedObjectNotSerialized(Rule):
+class NestedObjectNotSerialized(ConfigRule):
     code = "SER105"
 
     VALID = (
@@ -58,40 +57,34 @@ class NestedObjectNotSerialized(Rule):
         "                'inner': keras.layers.serialize(self.inner)}\n",
     )
 
-    @classmethod
-    def applies_to(cls, module: Module, project: Project) -> bool:
-        return has_keras_classes(module)
-
-    def check(self, context: RuleContext) -> Iterator[Violation]:
-        project = context.project
-        for config in judged_configs(project, context.module):
-            if config.get_config is None:
-                continue
-            faults = []
-            for entry in config.get_config.entries:
-                kinds, serialized = project.configs.entry_kinds(config, entry)
-                nested = sorted(kinds & cs.NESTED_KINDS)
-                if nested and not project.configs.rebuilt(config, entry.key):
-                    faults.append((entry.key, nested[0], serialized))
-            if not faults:
-                continue
-            key, kind, serialized = faults[0]
-            stored = "serialized" if serialized else "as it is"
-            keys = ", ".join(f"`{k}`" for k, _, _ in faults)
-            message = (
-                f"Custom {config.kind.kind} `{config.cls.name}`: `get_config` stores "
-                f"{cs.KIND_WORDS[kind]} under {keys} ({stored}), and nothing rebuilds it on "
-                "load: `from_config` passes the serialized dict to `__init__`, so the "
-                f"{config.kind.kind} gets a dict where it expects {cs.KIND_WORDS[kind]} "
-                '("could not be deserialized properly", or "\'dict\' object is not callable")'
-            )
-            yield Violation(
-                span=get_config_span(config),
-                message=message,
-                fix_hint=(
-                    f"Store it with `keras.saving.serialize_keras_object(...)` and add a "
-                    f"`from_config` that rebuilds `{key}` with "
-                    "`keras.saving.deserialize_keras_object(config.pop(...))`"
-                ),
-                fix=serialize_fix(config, [(k, s) for k, _, s in faults]),
-            )
+    def judge(self, project: Project, config: ClassConfig) -> Iterator[Violation]:
+        if config.get_config is None:
+            return
+        faults = []
+        for entry in config.get_config.entries:
+            kinds, serialized = project.configs.entry_kinds(config, entry)
+            nested = sorted(kinds & cs.NESTED_KINDS)
+            if nested and not project.configs.rebuilt(config, entry.key):
+                faults.append((entry.key, nested[0], serialized))
+        if not faults:
+            return
+        key, kind, serialized = faults[0]
+        stored = "serialized" if serialized else "as it is"
+        keys = ", ".join(f"`{k}`" for k, _, _ in faults)
+        message = (
+            f"Custom {config.kind.kind} `{config.cls.name}`: `get_config` stores "
+            f"{cs.KIND_WORDS[kind]} under {keys} ({stored}), and nothing rebuilds it on "
+            "load: `from_config` passes the serialized dict to `__init__`, so the "
+            f"{config.kind.kind} gets a dict where it expects {cs.KIND_WORDS[kind]} "
+            '("could not be deserialized properly", or "\'dict\' object is not callable")'
+        )
+        yield Violation(
+            span=get_config_span(config),
+            message=message,
+            fix_hint=(
+                f"Store it with `keras.saving.serialize_keras_object(...)` and add a "
+                f"`from_config` that rebuilds `{key}` with "
+                "`keras.saving.deserialize_keras_object(config.pop(...))`"
+            ),
+            fix=serialize_fix(config, [(k, s) for k, _, s in faults]),
+        )

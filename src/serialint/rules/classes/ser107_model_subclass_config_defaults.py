@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from serialint import config_semantics as cs
-from serialint.project import ClassConfig, Module, Project
-from serialint.rules.base import Rule, RuleContext, Violation
-from serialint.rules.classes.config_common import has_keras_classes, judged_configs, names_list
+from serialint.project import ClassConfig, Project
+from serialint.rules.base import Violation
+from serialint.rules.classes.config_common import ConfigRule, names_list
 from serialint.rules.classes.get_config_fix import get_config_fix
 
 
@@ -15,7 +15,7 @@ def objects_passed(project: Project, config: ClassConfig) -> bool:
     return any(project.configs.argument_evidence(config, p) for p in config.judged_params)
 
 
-class ModelSubclassConfigDefaults(Rule):
+class ModelSubclassConfigDefaults(ConfigRule):
     code = "SER107"
 
     VALID = (
@@ -50,58 +50,52 @@ class ModelSubclassConfigDefaults(Rule):
         "    def call(self, x):\n        return self.dense(x)\n",
     )
 
-    @classmethod
-    def applies_to(cls, module: Module, project: Project) -> bool:
-        return has_keras_classes(module)
-
-    def check(self, context: RuleContext) -> Iterator[Violation]:
-        project = context.project
-        for config in judged_configs(project, context.module):
-            if (
-                config.get_config is not None
-                or config.kind.kind != "model"
-                or config.major != 3
-                or config.style.style != "auto"
-                or not config.judged_params
-            ):
-                continue
-            name = config.cls.name
-            params = config.judged_params
-            required = [p.name for p in params if p.default is None]
-            defaulted = [p.name for p in params if p.default is not None]
-            parts = []
-            if required:
-                failure = cs.AUTO_CONFIG_SAVE_ERROR.format(name=name)
-                parts.append(
-                    f"{names_list(required)} {'have' if len(required) > 1 else 'has'} no "
-                    f'default, so saving fails with "{failure}", and {cs.ZERO_BYTE_NOTE}'
-                )
-            if defaulted:
-                objects = [
-                    p.name
-                    for p in params
-                    if p.default is not None
-                    and project.configs.argument_evidence(config, p, defaults=False)
-                ]
-                part = (
-                    f"{names_list(defaulted)} reload{'s' if len(defaulted) == 1 else ''} with "
-                    "the default whatever the model was built with: a silently different "
-                    'model, or a load that fails on a weight-shape mismatch ("expected 2 '
-                    'variables, but received 0 variables during loading")'
-                )
-                if objects:
-                    part += f"; a layer or object passed as {names_list(objects)} is stored as null"
-                parts.append(part)
-            yield Violation(
-                span=config.cls.fact.name_span,
-                message=(
-                    f"Subclassed model `{name}` has no `get_config`: Keras 3 saves its "
-                    "`__init__` defaults, not the values passed: " + "; ".join(parts)
-                ),
-                fix_hint=(
-                    "Define `get_config()` returning every `__init__` argument, starting from "
-                    "`super().get_config()`"
-                ),
-                # A layer argument needs serialize_keras_object and a from_config: not exact.
-                fix=None if objects_passed(project, config) else get_config_fix(config, params),
+    def judge(self, project: Project, config: ClassConfig) -> Iterator[Violation]:
+        if (
+            config.get_config is not None
+            or config.kind.kind != "model"
+            or config.major != 3
+            or config.style.style != "auto"
+            or not config.judged_params
+        ):
+            return
+        name = config.cls.name
+        params = config.judged_params
+        required = [p.name for p in params if p.default is None]
+        defaulted = [p.name for p in params if p.default is not None]
+        parts = []
+        if required:
+            failure = cs.AUTO_CONFIG_SAVE_ERROR.format(name=name)
+            parts.append(
+                f"{names_list(required)} {'have' if len(required) > 1 else 'has'} no "
+                f'default, so saving fails with "{failure}", and {cs.ZERO_BYTE_NOTE}'
             )
+        if defaulted:
+            objects = [
+                p.name
+                for p in params
+                if p.default is not None
+                and project.configs.argument_evidence(config, p, defaults=False)
+            ]
+            part = (
+                f"{names_list(defaulted)} reload{'s' if len(defaulted) == 1 else ''} with "
+                "the default whatever the model was built with: a silently different "
+                'model, or a load that fails on a weight-shape mismatch ("expected 2 '
+                'variables, but received 0 variables during loading")'
+            )
+            if objects:
+                part += f"; a layer or object passed as {names_list(objects)} is stored as null"
+            parts.append(part)
+        yield Violation(
+            span=config.cls.fact.name_span,
+            message=(
+                f"Subclassed model `{name}` has no `get_config`: Keras 3 saves its "
+                "`__init__` defaults, not the values passed: " + "; ".join(parts)
+            ),
+            fix_hint=(
+                "Define `get_config()` returning every `__init__` argument, starting from "
+                "`super().get_config()`"
+            ),
+            # A layer argument needs serialize_keras_object and a from_config: not exact.
+            fix=None if objects_passed(project, config) else get_config_fix(config, params),
+        )

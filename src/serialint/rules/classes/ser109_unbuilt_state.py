@@ -8,11 +8,11 @@ from serialint import config_semantics as cs
 from serialint import names
 from serialint.facts.model import Attr, Call, FunctionFact, Param, Value
 from serialint.project import ClassConfig, Module, Project
-from serialint.rules.base import Rule, RuleContext, Violation
-from serialint.rules.classes.config_common import has_keras_classes, judged_configs
+from serialint.rules.base import Violation
+from serialint.rules.classes.config_common import ConfigRule
 
 
-class UnbuiltState(Rule):
+class UnbuiltState(ConfigRule):
     code = "SER109"
 
     VALID = (
@@ -56,28 +56,22 @@ class UnbuiltState(Rule):
         "    def call(self, x):\n        return self.dense(x)\n",
     )
 
-    @classmethod
-    def applies_to(cls, module: Module, project: Project) -> bool:
-        return has_keras_classes(module)
-
-    def check(self, context: RuleContext) -> Iterator[Violation]:
-        project = context.project
-        for config in judged_configs(project, context.module):
-            if config.kind.kind not in ("layer", "model"):
-                continue
-            for judge in (self._method_state, self._eager_call, self._unbuilt_sublayers):
-                message = judge(project, config)
-                if message is not None:
-                    yield Violation(
-                        span=config.cls.fact.name_span,
-                        message=message,
-                        fix_hint=(
-                            "Create weights and sublayers in `__init__` or `build()`, and keep "
-                            "`call` free of Python branches on tensor values (`tf.cond`, "
-                            "`keras.ops.cond`)"
-                        ),
-                    )
-                    break
+    def judge(self, project: Project, config: ClassConfig) -> Iterator[Violation]:
+        if config.kind.kind not in ("layer", "model"):
+            return
+        for judge in (self._method_state, self._eager_call, self._unbuilt_sublayers):
+            message = judge(project, config)
+            if message is not None:
+                yield Violation(
+                    span=config.cls.fact.name_span,
+                    message=message,
+                    fix_hint=(
+                        "Create weights and sublayers in `__init__` or `build()`, and keep "
+                        "`call` free of Python branches on tensor values (`tf.cond`, "
+                        "`keras.ops.cond`)"
+                    ),
+                )
+                break
 
     @staticmethod
     def _method_state(project: Project, config: ClassConfig) -> str | None:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from serialint import config_semantics as cs
-from serialint.project import Module, Project
-from serialint.rules.base import Rule, RuleContext, Violation
+from serialint.project import ClassConfig, Project
+from serialint.rules.base import Violation
 from serialint.rules.classes.config_common import (
+    ConfigRule,
     get_config_span,
-    has_keras_classes,
-    judged_configs,
 )
 
 _TYPE_NAMES = {
@@ -39,7 +38,7 @@ def _consequence(kind: str, major: int) -> str:
     )
 
 
-class NonJsonConfigValue(Rule):
+class NonJsonConfigValue(ConfigRule):
     code = "SER110"
 
     VALID = (
@@ -72,35 +71,29 @@ class NonJsonConfigValue(Rule):
         "        return {**super().get_config(), 'table': self.table}\n",
     )
 
-    @classmethod
-    def applies_to(cls, module: Module, project: Project) -> bool:
-        return has_keras_classes(module)
-
-    def check(self, context: RuleContext) -> Iterator[Violation]:
-        project = context.project
-        for config in judged_configs(project, context.module):
-            if config.get_config is None:
-                continue
-            faults = []
-            for entry in config.get_config.entries:
-                kinds, serialized = project.configs.entry_kinds(config, entry, call_sites=False)
-                found = sorted(kinds & cs.NON_JSON_KINDS)
-                if found and not serialized:
-                    faults.append((entry.key, found[0]))
-            if not faults:
-                continue
-            key, kind = faults[0]
-            held = " and ".join(f"{cs.KIND_WORDS[k]} under `{name}`" for name, k in faults)
-            message = (
-                f"Custom {config.kind.kind} `{config.cls.name}`: `get_config` puts {held}, "
-                f"which {'is' if len(faults) == 1 else 'are'} not JSON: "
-                + _consequence(kind, config.major)
-            )
-            yield Violation(
-                span=get_config_span(config),
-                message=message,
-                fix_hint=(
-                    f"Store a plain Python value under `{key}` (`.tolist()`, `float(...)`, the "
-                    "original argument) and convert it back in `__init__`"
-                ),
-            )
+    def judge(self, project: Project, config: ClassConfig) -> Iterator[Violation]:
+        if config.get_config is None:
+            return
+        faults = []
+        for entry in config.get_config.entries:
+            kinds, serialized = project.configs.entry_kinds(config, entry, call_sites=False)
+            found = sorted(kinds & cs.NON_JSON_KINDS)
+            if found and not serialized:
+                faults.append((entry.key, found[0]))
+        if not faults:
+            return
+        key, kind = faults[0]
+        held = " and ".join(f"{cs.KIND_WORDS[k]} under `{name}`" for name, k in faults)
+        message = (
+            f"Custom {config.kind.kind} `{config.cls.name}`: `get_config` puts {held}, "
+            f"which {'is' if len(faults) == 1 else 'are'} not JSON: "
+            + _consequence(kind, config.major)
+        )
+        yield Violation(
+            span=get_config_span(config),
+            message=message,
+            fix_hint=(
+                f"Store a plain Python value under `{key}` (`.tolist()`, `float(...)`, the "
+                "original argument) and convert it back in `__init__`"
+            ),
+        )
