@@ -398,3 +398,171 @@ def test_a_bound_method_in_the_config_is_a_function(tmp_path: Path) -> None:
     found = lint(tmp_path, {"retrieval.py": source}, select=("SER105",))
     assert [f.message.count("`return_scores`") for f in found] == [1]
     assert "`width`" not in found[0].message
+
+
+# -- the review's cases (each measured with real TensorFlow in test_config_semantics_real_keras) --
+
+
+def test_values_given_to_a_builtin_base_beside_kwargs_arrive_twice(tmp_path: Path) -> None:
+    source = """\
+        import keras
+        class ReluDense(keras.layers.Dense):
+            def __init__(self, units, **kwargs):
+                super().__init__(units, activation="relu", **kwargs)
+        class Dense8(keras.layers.Dense):
+            def __init__(self, **kwargs):
+                super().__init__(8, **kwargs)
+        class Fine(keras.layers.Dense):
+            def __init__(self, units, activation=None, name=None, **kwargs):
+                super().__init__(units, activation=activation or "relu", name=name or "f", **kwargs)
+        """
+    found = lint(tmp_path, {"dense.py": source}, select=CONFIG_CODES)
+    assert [(f.code, f.start.row) for f in found] == [("SER104", 2), ("SER104", 5)]
+    assert "keyword argument 'activation'" in found[0].message
+    assert "argument 1" in found[1].message
+
+
+def test_arguments_forwarded_through_expressions_are_not_lost(tmp_path: Path) -> None:
+    source = """\
+        import keras
+        class MyConv(keras.layers.Conv2D):
+            def __init__(self, filters, kernel_size=3, padding="SAME", name=None, **kwargs):
+                super().__init__(filters, kernel_size, padding=padding.lower(), name=name or "c", **kwargs)
+        layer = MyConv(2)
+        """
+    assert config_findings(tmp_path, {"conv.py": source}) == []
+
+
+def test_branches_on_python_values_are_not_eager_only(tmp_path: Path) -> None:
+    tests = [
+        'tf.keras.backend.image_data_format() == "channels_first"',
+        "keras.ops.shape(x)[0] == 1",
+        "tf.nest.is_nested(x)",
+        'tf.__version__.startswith("2.")',
+        "tf.debugging.is_numeric_tensor(x)",
+        "keras.backend.is_keras_tensor(x)",
+    ]
+    body = "".join(f"        if {t}:\n            x = x * 2\n" for t in tests)
+    source = (
+        "import keras\nimport tensorflow as tf\n"
+        "class A(keras.Model):\n"
+        "    def __init__(self, **kwargs):\n"
+        "        super().__init__(**kwargs)\n        self.d = keras.layers.Dense(2)\n"
+        "    def call(self, x):\n" + body + "        return self.d(x)\n"
+    )
+    assert config_findings(tmp_path, {"a.py": source}) == []
+    eager = source.replace("tf.nest.is_nested(x)", "tf.rank(x) == 3")
+    assert [c for c, _, _ in config_findings(tmp_path, {"a.py": eager})] == ["SER109"]
+
+
+def test_kwargs_fix_is_not_offered_when_super_passes_a_base_key(tmp_path: Path) -> None:
+    source = """\
+        import keras
+        class B(keras.layers.Layer):
+            def __init__(self, factor=2.0):
+                super().__init__(trainable=False)
+                self.factor = factor
+        """
+    found = lint(tmp_path, {"b.py": source}, select=("SER104",))
+    assert [f.fix for f in found] == [None]
+
+
+def test_super_get_config_of_a_regularizer_raises(tmp_path: Path) -> None:
+    source = """\
+        import keras
+        class L1(keras.regularizers.Regularizer):
+            def __init__(self, l1=0.01):
+                self.l1 = l1
+            def __call__(self, x):
+                return self.l1 * keras.ops.sum(keras.ops.abs(x))
+            def get_config(self):
+                config = super().get_config()
+                config.update({"l1": self.l1})
+                return config
+        """
+    found = lint(tmp_path, {"reg.py": source}, select=CONFIG_CODES)
+    assert [(f.code, f.start.row) for f in found] == [("SER103", 7)]
+    assert "does not implement get_config()" in found[0].message
+
+
+def test_tf_keras_model_config_has_no_base_keys(tmp_path: Path) -> None:
+    source = """\
+        import tf_keras
+        class Net(tf_keras.Model):
+            def __init__(self, units=4):
+                super().__init__()
+                self.units = units
+                self.dense = tf_keras.layers.Dense(units)
+            def call(self, x):
+                return self.dense(x)
+            def get_config(self):
+                config = super().get_config()
+                config.update({"units": self.units})
+                return config
+        """
+    assert config_findings(tmp_path, {"net.py": source}) == []
+
+
+def test_a_functional_subclass_fails_at_load_not_save(tmp_path: Path) -> None:
+    source = """\
+        import keras
+        class FNet(keras.Model):
+            def __init__(self, units, **kwargs):
+                inputs = keras.Input((3,))
+                super().__init__(inputs=inputs, outputs=keras.layers.Dense(units)(inputs), **kwargs)
+        """
+    found = lint(tmp_path, {"fnet.py": source}, select=("SER107",))
+    assert len(found) == 1 and "Unable to revive model from config" in found[0].message
+    assert "0-byte" not in found[0].message
+
+
+def test_arrays_and_sets_by_kind(tmp_path: Path) -> None:
+    source = """\
+        import keras
+        import numpy as np
+        class T(keras.layers.Layer):
+            def __init__(self, table=(1.0,), labels=("a",), **kwargs):
+                super().__init__(**kwargs)
+                self.table = np.asarray(table, dtype="float32")
+                self.labels = set(labels)
+            def get_config(self):
+                return {**super().get_config(), "table": self.table, "labels": self.labels}
+        """
+    found = lint(tmp_path, {"t.py": source}, select=("SER110",))
+    assert len(found) == 1
+    assert "__numpy__" in found[0].message and "`labels`" in found[0].message
+
+
+def test_an_annotation_alone_is_evidence_only_for_a_library(tmp_path: Path) -> None:
+    source = """\
+        import keras
+        from typing import Callable
+        class A(keras.layers.Layer):
+            def __init__(self, activation: Callable = "relu", **kwargs):
+                super().__init__(**kwargs)
+                self.activation = activation
+        layer = A("tanh")
+        """
+    assert config_findings(tmp_path, {"a.py": source}) == []
+    files = {
+        "setup.py": "from setuptools import setup, find_packages\nsetup(packages=find_packages())\n",
+        "lib/__init__.py": "",
+        "lib/layers.py": source.replace('layer = A("tanh")\n', ""),
+    }
+    assert [c for c, _, _ in config_findings(tmp_path / "lib_project", files)] == ["SER102"]
+
+
+def test_a_builtin_activation_serialized_without_evidence_is_fine(tmp_path: Path) -> None:
+    source = """\
+        import keras
+        class Act(keras.layers.Layer):
+            def __init__(self, fn="relu", **kwargs):
+                super().__init__(**kwargs)
+                self.fn = fn
+            def call(self, x):
+                return keras.activations.get(self.fn)(x)
+            def get_config(self):
+                return {**super().get_config(), "fn": keras.activations.serialize(self.fn)}
+        layer = Act(keras.activations.relu)
+        """
+    assert config_findings(tmp_path, {"act.py": source}) == []

@@ -51,12 +51,22 @@ _BASE_KEYS_K3: dict[str, tuple[str, ...]] = {
     "regularizer": (),
     "learning-rate schedule": (),
 }
-_BASE_KEYS_K2: dict[str, tuple[str, ...]] = {**_BASE_KEYS_K3, "loss": ("reduction", "name")}
+# tf-keras's Model.get_config returns {} when a subclass overrides get_config (measured).
+_BASE_KEYS_K2: dict[str, tuple[str, ...]] = {
+    **_BASE_KEYS_K3,
+    "loss": ("reduction", "name"),
+    "model": (),
+}
 
 # What a failed auto-config save raises (Keras 3 says "Object", Keras 2 "Layer").
 AUTO_CONFIG_SAVE_ERROR = (
     "NotImplementedError: Object {name} was created by passing non-serializable argument "
     "values in `__init__()`, and therefore the object must override `get_config()` in order "
+    "to be serializable."
+)
+AUTO_CONFIG_SAVE_ERROR_K2 = (
+    "NotImplementedError: Layer {name} was created by passing non-serializable argument "
+    "values in `__init__()`, and therefore the layer must override `get_config()` in order "
     "to be serializable."
 )
 VARIADIC_SAVE_ERROR = (
@@ -190,7 +200,23 @@ TF_NOT_TENSORS = frozenset(
         "GradientTape",
     }
 )
-TF_NOT_TENSOR_PACKAGES = ("config.", "test.", "distribute.", "io.gfile.", "data.", "saved_model.")
+TF_NOT_TENSOR_PACKAGES = (
+    "config.",
+    "test.",
+    "distribute.",
+    "io.gfile.",
+    "data.",
+    "saved_model.",
+    "nest.",
+    "compat.",
+    "debugging.is_",
+    "mixed_precision.",
+    "keras.",
+    "version.",
+    "sysconfig.",
+    "autograph.",
+    "__version__",
+)
 # Methods that restore state from the saved file after __init__ (Keras 3's asset hooks).
 RESTORING_METHODS = frozenset({"load_assets", "load_own_variables"})
 # keras.applications' construction-only arguments: where the pretrained weights come from and

@@ -132,6 +132,91 @@ class Holder(keras.Model):
         return self.inner(x)
 
 
+@reg(package="variants")
+class FNet(keras.Model):
+    def __init__(self, units, **kwargs):
+        inputs = keras.Input((3,))
+        super().__init__(inputs=inputs, outputs=keras.layers.Dense(units)(inputs), **kwargs)
+
+
+@reg(package="variants")
+class ArrayConfig(keras.layers.Layer):
+    def __init__(self, table=(1.0, 2.0, 3.0), **kwargs):
+        super().__init__(**kwargs)
+        self.table = np.asarray(table, dtype="float32")
+
+    def call(self, x):
+        return x + self.table
+
+    def get_config(self):
+        return {**super().get_config(), "table": self.table}
+
+
+@reg(package="variants")
+class VariableConfig(keras.layers.Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.scale = tf.Variable(2.0)
+
+    def call(self, x):
+        return x * self.scale
+
+    def get_config(self):
+        return {**super().get_config(), "scale": self.scale}
+
+
+@reg(package="variants")
+class ReluDense(keras.layers.Dense):
+    def __init__(self, units, **kwargs):
+        super().__init__(units, activation="relu", **kwargs)
+
+
+@reg(package="variants")
+class Dense8(keras.layers.Dense):
+    def __init__(self, **kwargs):
+        super().__init__(8, **kwargs)
+
+
+@reg(package="variants")
+class SuperL1(keras.regularizers.Regularizer):
+    def __init__(self, l1=0.01):
+        self.l1 = l1
+
+    def __call__(self, x):
+        return self.l1 * tf.reduce_sum(tf.abs(x))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"l1": self.l1})
+        return config
+
+
+@reg(package="variants")
+class OwnConfigModel(keras.Model):
+    def __init__(self, units=4):
+        super().__init__()
+        self.units = units
+        self.dense = keras.layers.Dense(units)
+
+    def call(self, x):
+        return self.dense(x)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"units": self.units})
+        return config
+
+
+@reg(package="variants")
+class Head(keras.Model):
+    def __init__(self, inner, **kwargs):
+        super().__init__(**kwargs)
+        self.inner = inner
+
+    def call(self, x):
+        return self.inner(x)
+
+
 class AddPositional(keras.layers.Layer):
     def call(self, x):
         return x + 1.0
@@ -171,6 +256,14 @@ def models():
         "branchy": built(Branchy()),
         "late_build": built(LateBuild()),
         "mismatch": sequential(AddPositional()),
+        "functional": FNet(4),
+        "array": sequential(ArrayConfig()),
+        "variable": sequential(VariableConfig()),
+        "relu_dense": sequential(ReluDense(2)),
+        "dense8": sequential(Dense8()),
+        "super_l1": sequential(keras.layers.Dense(2, kernel_regularizer=SuperL1())),
+        "own_config_model": built(OwnConfigModel(3)),
+        "head": built(Head(keras.layers.Dense(2))),
     }
 """
 
@@ -189,6 +282,8 @@ def predict(model, path):
 for name, model in variants.models().items():
     attempt(f"predict_before_{name}", lambda: predict(model, f"{name}_before.npy"))
     attempt(f"save_{name}", lambda: model.save(f"{name}.keras"))
+    if name in ("array", "variable"):
+        attempt(f"save_{name}_h5", lambda: model.save(f"{name}.h5"))
 
 # What a subclassed Model without get_config records for a layer passed to it.
 attempt("holder_config", lambda: report("holder", config=variants.Holder(keras.layers.Dense(3)).get_config()))
@@ -233,6 +328,8 @@ for name in MODEL_NAMES:
         layer = loaded.layers[-1]
         report(f"scale_{name}", value=getattr(layer, "scale", None))
         attempt(f"predict_{name}", lambda: predict(loaded, f"{name}_after.npy"))
+    if name in ("array", "variable"):
+        attempt(f"load_{name}_h5", lambda: keras.saving.load_model(f"{name}.h5"))
 """
 
 NAMES = (
@@ -247,6 +344,14 @@ NAMES = (
     "branchy",
     "late_build",
     "mismatch",
+    "functional",
+    "array",
+    "variable",
+    "relu_dense",
+    "dense8",
+    "super_l1",
+    "own_config_model",
+    "head",
 )
 CANDIDATES = (
     "layers.Layer",
@@ -438,3 +543,76 @@ def test_a_registry_key_naming_another_class_loads_that_class(
     assert_succeeded(load.result("load_mismatch"))
     assert load.result("classes_mismatch")["classes"] == ["AddCoordinate"]
     assert _differs(directory, "mismatch")
+
+
+def test_a_functional_subclass_saves_and_then_cannot_be_revived(
+    runs: dict[int, tuple[Path, ChildRun, ChildRun]],
+) -> None:
+    _, save, load = _run(runs, 3)
+    assert_succeeded(save.result("save_functional"))
+    _failed(load.result("load_functional"), "TypeError", "Unable to revive model from config")
+    _failed(load.result("load_functional"), "TypeError", "missing 1 required positional argument")
+
+
+@pytest.mark.parametrize("major", [3, 2])
+def test_non_json_values_by_kind(
+    major: int, runs: dict[int, tuple[Path, ChildRun, ChildRun]]
+) -> None:
+    _, save, load = _run(runs, major)
+    # A NumPy array: .h5 writes it as a list and round-trips; .keras hands __init__ a dict.
+    assert_succeeded(save.result("save_array_h5"))
+    assert_succeeded(load.result("load_array_h5"))
+    assert_succeeded(save.result("save_array"))
+    _failed(
+        load.result("load_array"),
+        "TypeError",
+        "float() argument must be a string or a real number, not 'dict'",
+    )
+    if major == 3:
+        _failed(save.result("save_variable_h5"), "ValueError", "Unable to serialize VariableSpec")
+    else:
+        _failed(save.result("save_variable"), "TypeError", "Cannot serialize object <tf.Variable")
+
+
+@pytest.mark.parametrize("major", [3, 2])
+def test_values_passed_to_a_builtin_base_beside_kwargs_arrive_twice(
+    major: int, runs: dict[int, tuple[Path, ChildRun, ChildRun]]
+) -> None:
+    _, _, load = _run(runs, major)
+    _failed(
+        load.result("load_relu_dense"),
+        "TypeError",
+        "got multiple values for keyword argument 'activation'",
+    )
+    _failed(load.result("load_dense8"), "TypeError", "got multiple values for argument 'units'")
+
+
+@pytest.mark.parametrize("major", [3, 2])
+def test_super_get_config_of_a_regularizer_raises(
+    major: int, runs: dict[int, tuple[Path, ChildRun, ChildRun]]
+) -> None:
+    _, save, _ = _run(runs, major)
+    _failed(save.result("save_super_l1"), "NotImplementedError", "does not implement get_config()")
+
+
+def test_tf_keras_model_config_holds_only_its_own_keys(
+    runs: dict[int, tuple[Path, ChildRun, ChildRun]],
+) -> None:
+    # tf-keras's Model.get_config is {} under an override: no `name` comes back (SER104 quiet);
+    # Keras 3's holds name/trainable/dtype, which an __init__ without **kwargs rejects.
+    _, _, load2 = _run(runs, 2)
+    assert_succeeded(load2.result("load_own_config_model"))
+    _, _, load3 = _run(runs, 3)
+    _failed(load3.result("load_own_config_model"), "TypeError", "unexpected keyword argument")
+
+
+def test_a_model_given_a_layer_without_get_config(
+    runs: dict[int, tuple[Path, ChildRun, ChildRun]],
+) -> None:
+    # Keras 3 (SER107): the required argument makes the save fail.
+    _, save3, _ = _run(runs, 3)
+    _failed(save3.result("save_head"), "NotImplementedError", "was created by passing")
+    # tf-keras (SER102): the save succeeds with an empty config; the load cannot rebuild it.
+    _, save2, load2 = _run(runs, 2)
+    assert_succeeded(save2.result("save_head"))
+    _failed(load2.result("load_head"), "TypeError", "missing 1 required positional argument")

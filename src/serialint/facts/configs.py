@@ -100,6 +100,17 @@ class _ConfigReader:
                 self.locals[node.target.id].merge(self.evaluate(node.value))
         elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
             self.mutation(node.value)
+        elif isinstance(node, ast.Delete):
+            for target in node.targets:  # ``del config["cell"]``
+                if (
+                    isinstance(target, ast.Subscript)
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id in self.locals
+                    and isinstance(target.slice, ast.Constant)
+                    and isinstance(target.slice.value, str)
+                ):
+                    self.locals[target.value.id].entries.pop(target.slice.value, None)
+                    self.removed.append(target.slice.value)
         elif isinstance(node, ast.Return) and node.value is not None:
             state = self.evaluate(node.value)
             if self.result is None:

@@ -84,7 +84,9 @@ class Project:
         self.contents = ContentsAnalysis(self.values)
         self.saves = Saves(self.modules, self.values, self.contents)
         self.kinds = ValueKinds(self.modules, self.classes, self.values)
-        self.configs = ConfigAnalysis(self.classes, self.values, self.kinds, self.semantics)
+        self.configs = ConfigAnalysis(
+            self.classes, self.values, self.kinds, self.semantics, self.is_library
+        )
         # Callee -> the classes (or '' for module level and plain functions) it is called from.
         self._callers: dict[str, set[str]] = defaultdict(set)
         # Callee -> the (module, scope) pairs whose own code calls it.

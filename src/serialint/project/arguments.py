@@ -103,7 +103,10 @@ class ValueKinds:
             if method in ("tolist", "item"):
                 return {cs.BASIC}
             return {cs.UNKNOWN}
-        qualified = _tf_canonical(self.values.qualify(module, call.func))
+        if isinstance(call.func, Ref) and call.func.name.startswith("?"):
+            qualified: str | None = call.func.name  # unbound: a builtin (or a star import's)
+        else:
+            qualified = _tf_canonical(self.values.qualify(module, call.func))
         if qualified is None:
             return {cs.UNKNOWN}
         builtin = qualified[1:] if qualified.startswith("?") else None

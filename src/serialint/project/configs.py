@@ -9,7 +9,7 @@ Rules decide what is a hazard; this module only answers.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from serialint import config_semantics as cs
@@ -17,6 +17,7 @@ from serialint import names
 from serialint.config_semantics import ConfigStyle
 from serialint.facts.model import (
     Attr,
+    BinOp,
     Call,
     ConfigEntry,
     DictLit,
@@ -112,8 +113,14 @@ class Keys:
 
 class ConfigAnalysis:
     def __init__(
-        self, classes: Classes, values: Values, kinds: ValueKinds, semantics: Semantics
+        self,
+        classes: Classes,
+        values: Values,
+        kinds: ValueKinds,
+        semantics: Semantics,
+        is_library: Callable[[Module], bool] = lambda module: False,
     ) -> None:
+        self.is_library = is_library
         self.classes = classes
         self.values = values
         self.kinds = kinds
@@ -207,16 +214,40 @@ class ConfigAnalysis:
         arrives in ``kwargs`` too."""
         if config.init_owner is None or config.init is None:
             return []
+        owner, init = config.init_owner, config.init
+        # A built-in base (Dense) stores every argument of its own __init__.
+        builtin = keys.builtin and not self._project_base_init(owner)
+        base_params = self._base_params(owner)
+        own = {p.name for p in init.params[1:]}
         found = []
-        for call in config.init_owner.fact.super_inits:
+        for call in owner.fact.super_inits:
             if not call.has_double_star:
                 continue
+            line = call.span.line if call.span else init.span.line
             for keyword in call.keywords:
                 name = keyword.name
-                if name is None or name not in keys.keys or config.accepts_by_name(name):
+                if name is None or config.accepts_by_name(name):
                     continue
-                found.append((name, call.span.line if call.span else config.init.span.line))
+                if name in keys.keys or builtin:
+                    found.append((name, line))
+            for index, arg in enumerate(call.args):
+                if isinstance(arg, Starred):
+                    break
+                if params_in(arg) & own:
+                    continue  # forwarded: loading passes it to this __init__ by name
+                removes = config.get_config is not None and config.get_config.removed
+                if builtin and not removes:  # a get_config that drops keys may drop this one
+                    found.append((f"#{index + 1}", line))
+                elif index < len(base_params) and base_params[index] in keys.keys:
+                    found.append((f"#{index + 1}:{base_params[index]}", line))
         return found
+
+    def _base_params(self, owner: ProjectClass) -> list[str]:
+        """The parameters of the project base __init__ that ``super().__init__`` calls."""
+        for base in self._chain(owner)[1:]:
+            if base.fact.init is not None:
+                return [p.name for p in base.fact.init.params[1:]]
+        return []
 
     # -- config keys ----------------------------------------------------------------------------
     def keys(self, config: ClassConfig) -> Keys:
@@ -266,6 +297,8 @@ class ConfigAnalysis:
         class restores it from the saved file itself (``load_assets``)."""
         if name in keys.keys or self.restored(config, name):
             return True
+        if keys.reaches_base and name in config.style.base_keys(config.major):
+            return True  # `name`, `trainable`, `dtype`: the base's own config holds them
         return keys.builtin and name in self.forwarded(config)
 
     def restored(self, config: ClassConfig, name: str) -> bool:
@@ -291,20 +324,30 @@ class ConfigAnalysis:
         if defaults and param.default is not None:
             for kind in self.kinds.kinds(owner.module, param.default):
                 found.append(Evidence(kind, owner.module, line, "default"))
-        if param.annotation is not None:
-            for kind in self.kinds.annotation_kinds(owner.module, param.annotation):
-                found.append(Evidence(kind, owner.module, line, "annotation"))
         position = self._position(config, param)
-        for module, site in self.values.calls_of(config.cls.qualname):
-            if self._inside_keras_class(module, site.in_class):
-                continue  # a sublayer its parent rebuilds: its own config is not written
+        sites = [
+            (module, site)
+            for module, site in self.values.calls_of(config.cls.qualname)
+            # a sublayer its parent rebuilds: its own config is not written
+            if not self._inside_keras_class(module, site.in_class)
+        ]
+        unseen = not sites  # nothing in the project shows what is passed
+        for module, site in sites:
             value = site.call.argument(position, param.name) if position >= 0 else None
             if value is None and position < 0:
                 value = site.call.keyword(param.name)
             if value is None:
                 continue
-            for kind in self.kinds.kinds(module, value):
+            kinds = self.kinds.kinds(module, value)
+            unseen |= cs.UNKNOWN in kinds
+            for kind in kinds:
                 found.append(Evidence(kind, module, site.span.line, "call"))
+        # An annotation says what may be passed where the project does not show it: for a
+        # library's users, or a call site passing a value serialint cannot read.  Where every
+        # call site shows a basic value (or passes nothing), the call sites decide.
+        if param.annotation is not None and (unseen or self.is_library(owner.module)):
+            for kind in self.kinds.annotation_kinds(owner.module, param.annotation):
+                found.append(Evidence(kind, owner.module, line, "annotation"))
         return [e for e in found if e.kind not in (cs.BASIC, cs.UNKNOWN)]
 
     def _inside_keras_class(self, module: Module, in_class: str | None) -> bool:
@@ -504,15 +547,17 @@ class ConfigAnalysis:
 
 
 def _serialized_kinds(qualified: str, inner: set[str]) -> set[str]:
+    keras = names.keras_name(qualified)
+    package = keras.path.rpartition(".")[0] if keras is not None else ""
+    if package == "activations":
+        # A built-in activation serializes to its name, which every loader accepts; a custom
+        # function is stored by name too (SER201's business, not a nested object).
+        return set()
     nested = inner & cs.NESTED_KINDS
     if nested:
         return nested
-    keras = names.keras_name(qualified)
-    package = keras.path.rpartition(".")[0] if keras is not None else ""
     if package == "layers":
         return {"layer"}
-    if package == "activations":
-        return {"function"}
     return {"keras object"} if keras is not None else set()
 
 
@@ -533,13 +578,34 @@ def _passed_params(call: Call, init: FunctionFact) -> list[tuple[str, int | str]
     for index, arg in enumerate(call.args):
         if isinstance(arg, Starred):
             break
-        if isinstance(arg, Param) and arg.name in own:
-            found.append((arg.name, index))
+        # ``padding.lower()``, ``activation or "relu"``: the argument, in an expression.
+        found += [(name, index) for name in sorted(params_in(arg) & own)]
     for keyword in call.keywords:
-        value = keyword.value
-        if isinstance(value, Param) and value.name in own and value.name == keyword.name:
-            found.append((value.name, keyword.name))
+        if keyword.name is not None and keyword.name in own & params_in(keyword.value):
+            found.append((keyword.name, keyword.name))
     return found
+
+
+def params_in(value: Value, depth: int = 0) -> set[str]:
+    """The parameters an expression reads (not through ``self``)."""
+    if depth > 6:
+        return set()
+    d = depth + 1
+    if isinstance(value, Param):
+        return {value.name}
+    if isinstance(value, Call):
+        found = set().union(*(params_in(a, d) for a in _arguments(value)), set())
+        return found | (params_in(value.func.value, d) if isinstance(value.func, Attr) else set())
+    if isinstance(value, Attr):
+        return set() if isinstance(value.value, Param) else params_in(value.value, d)
+    if isinstance(value, (Seq, DictLit)):
+        items = value.items if isinstance(value, Seq) else value.values
+        return set().union(*(params_in(i, d) for i in items), set())
+    if isinstance(value, IfExp):
+        return params_in(value.body, d) | params_in(value.orelse, d)
+    if isinstance(value, BinOp):
+        return params_in(value.left, d) | params_in(value.right, d)
+    return set()
 
 
 def _arguments(call: Call) -> Iterator[Value]:

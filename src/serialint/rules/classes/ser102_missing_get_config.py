@@ -102,11 +102,22 @@ class MissingGetConfig(ConfigRule):
             faults = self._auto_faults(project, config)
             if not faults:
                 return None
-            failure = (
-                cs.VARIADIC_SAVE_ERROR
-                if faults[0].param.startswith("*")
-                else cs.AUTO_CONFIG_SAVE_ERROR
-            ).format(name=name)
+            if config.kind.kind == "model":  # tf-keras: an empty config, a load that fails
+                message = (
+                    f"Subclassed model `{name}` has no `get_config`, and tf-keras cannot record "
+                    f"its {plural(len(faults), 'argument')} "
+                    + "; ".join(f"`{f.param}` ({f.why})" for f in faults)
+                    + ": the save succeeds with an empty config, and loading fails with "
+                    '"TypeError: ... missing ... required positional argument" (or rebuilds '
+                    "the model with the defaults)"
+                )
+                return self._violation(project, config, message, [])
+            if faults[0].param.startswith("*"):
+                failure = cs.VARIADIC_SAVE_ERROR.format(name=name)
+            elif config.major == 2:
+                failure = cs.AUTO_CONFIG_SAVE_ERROR_K2.format(name=name)
+            else:
+                failure = cs.AUTO_CONFIG_SAVE_ERROR.format(name=name)
             message = (
                 f"Custom {kind} `{name}` has no `get_config`, and Keras {config.major} cannot "
                 f"record its {plural(len(faults), 'argument')} "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from serialint import config_semantics as cs
 from serialint.project import ClassConfig, Project
 from serialint.rules.base import Violation
 from serialint.rules.classes.config_common import (
@@ -76,6 +77,8 @@ class IncompleteGetConfig(ConfigRule):
 
     def _judge(self, project: Project, config: ClassConfig) -> Violation | None:
         keys = project.configs.keys(config)
+        if config.style.style == "raises" and keys.reaches_base:
+            return self._raising_super(config)
         # A from_config of its own decides which arguments the config must hold.
         custom = config.from_config is not None and not config.from_config.passes_config
         missing = (
@@ -131,6 +134,22 @@ class IncompleteGetConfig(ConfigRule):
             message=message,
             fix_hint=self._hint(config, [p.name for p in missing], no_super),
             fix=complete_config_fix(config, missing) if missing and not no_super else None,
+        )
+
+    @staticmethod
+    def _raising_super(config: ClassConfig) -> Violation:
+        failure = cs.RAISING_CONFIG_BASES[config.style.base.path].format(name=config.cls.name)
+        message = (
+            f"Custom {config.kind.kind} `{config.cls.name}`: its `get_config` starts from "
+            f"`super().get_config()`, and `{config.style.base.name}.get_config` raises: saving "
+            f'a model that holds it fails with "{failure}"'
+        )
+        if config.major == 3:
+            message += f", and {cs.ZERO_BYTE_NOTE}"
+        return Violation(
+            span=get_config_span(config),
+            message=message,
+            fix_hint="Build the config dict without `super().get_config()`",
         )
 
     @staticmethod

@@ -89,6 +89,20 @@ class InitMissingKwargs(ConfigRule):
                 fix=kwargs_fix(config),
             )
         for key, _line in project.configs.explicit_keywords(config, keys):
+            if key.startswith("#"):  # a positional value: "#1" (built-in base), "#1:filters"
+                position, _, name = key[1:].partition(":")
+                what = f"argument {position}" + (f" (`{name}`)" if name else "")
+                message = (
+                    f"{where} passes {what} to `super().__init__` itself, beside `**kwargs`: "
+                    "the saved config holds it under its name, so loading passes it in "
+                    '`kwargs` too and fails with "TypeError: ... got multiple values for '
+                    f"argument '{name or '...'}'\""
+                )
+                return Violation(
+                    span=config.cls.fact.name_span,
+                    message=message,
+                    fix_hint="Take it as a parameter with that default and pass it on by name",
+                )
             message = (
                 f"{where} passes `{key}=` to `super().__init__` beside `**kwargs`: the "
                 f'saved config holds `{key}` too, so loading fails with "TypeError: '

@@ -11,6 +11,17 @@ from serialint.rules.classes.config_common import ConfigRule, names_list
 from serialint.rules.classes.get_config_fix import get_config_fix
 
 
+def _calls_functional_init(config: ClassConfig) -> bool:
+    """``super().__init__(inputs, outputs)`` (or by keyword): a functional model."""
+    owner = config.init_owner
+    if owner is None:
+        return False
+    return any(
+        len(call.args) >= 2 or call.keyword("inputs") is not None or call.keyword("outputs")
+        for call in owner.fact.super_inits
+    )
+
+
 def objects_passed(project: Project, config: ClassConfig) -> bool:
     return any(project.configs.argument_evidence(config, p) for p in config.judged_params)
 
@@ -64,7 +75,16 @@ class ModelSubclassConfigDefaults(ConfigRule):
         required = [p.name for p in params if p.default is None]
         defaulted = [p.name for p in params if p.default is not None]
         parts = []
-        if required:
+        functional = _calls_functional_init(config)
+        if required and functional:
+            # Functional's own config stores only name/trainable/dtype: the save works.
+            parts.append(
+                f"{names_list(required)} {'have' if len(required) > 1 else 'has'} no default: "
+                'the save succeeds, and loading fails with "TypeError: Unable to revive model '
+                f"from config ... missing {len(required)} required positional "
+                f'argument{"s" if len(required) > 1 else ""}"'
+            )
+        elif required:
             failure = cs.AUTO_CONFIG_SAVE_ERROR.format(name=name)
             parts.append(
                 f"{names_list(required)} {'have' if len(required) > 1 else 'has'} no "

@@ -155,12 +155,21 @@ def _creates_state(project: Project, module: Module, value: Value) -> bool:
 
 
 def _is_tensor_function(project: Project, module: Module, callee: str) -> bool:
+    """A TensorFlow or Keras function whose result is a tensor (``tf.reduce_sum``,
+    ``keras.ops.sum``), not a Python value (``image_data_format()``, ``tf.nest.is_nested``,
+    ``keras.ops.shape``)."""
     qualified = project.modules.qualify(module, callee) or ""
     if qualified in cs.EAGER_SAFE_TESTS:
         return False
-    root, _, rest = qualified.partition(".")
     member = qualified.rpartition(".")[2]
-    if root == "tensorflow":
-        return member not in cs.TF_NOT_TENSORS and not rest.startswith(cs.TF_NOT_TENSOR_PACKAGES)
-    keras = names.keras_name(qualified)
-    return keras is not None and keras.path.startswith(("ops.", "backend."))
+    if member.startswith("is_"):
+        return False
+    keras = names.keras_name(qualified)  # tf.keras.backend.x is keras.backend.x
+    if keras is not None:
+        return keras.path.startswith(("ops.", "backend.")) and member not in cs.KERAS_NOT_TENSORS
+    root, _, rest = qualified.partition(".")
+    return (
+        root == "tensorflow"
+        and member not in cs.TF_NOT_TENSORS
+        and not rest.startswith(cs.TF_NOT_TENSOR_PACKAGES)
+    )

@@ -12,29 +12,30 @@ from serialint.rules.classes.config_common import (
     get_config_span,
 )
 
-_TYPE_NAMES = {
-    "tensor": "EagerTensor",
-    "variable": "ResourceVariable",
-    "array": "ndarray",
-    "set": "set",
-}
-
 
 def _consequence(kind: str, major: int) -> str:
-    """What was measured for each kind of value (tests/reality/test_ser110_real_keras.py)."""
+    """What was measured for each kind of value (tests/reality/test_config_*_real_keras.py)."""
     if kind == "set":
         return "saving a model that holds it fails (a set cannot be written as JSON)"
-    h5 = (
-        'saving to `.h5` fails with "TypeError: Unable to serialize ... to JSON. '
-        f"Unrecognized type <class '...{_TYPE_NAMES[kind]}'>\""
-    )
-    if kind == "variable" and major == 2:
-        return f'{h5}, and saving to `.keras` fails with "Cannot serialize object <tf.Variable ..."'
+    if kind == "array":
+        return (
+            "a `.keras` file stores it as a tagged dict (`{'class_name': '__numpy__', ...}`), "
+            "which `__init__` receives on load instead of the array (`np.asarray` of it fails: "
+            "\"float() argument must be a string or a real number, not 'dict'\"; keeping it "
+            "silently holds a dict); `.h5` writes it as a list"
+        )
+    if kind == "variable":
+        if major == 2:
+            return 'saving to `.keras` fails with "Cannot serialize object <tf.Variable ..."'
+        return (
+            'saving to `.h5` fails with "ValueError: Unable to serialize VariableSpec(...) to JSON"'
+        )
     return (
-        f"{h5}, and a `.keras` file stores it as a tagged dict, which `__init__` receives on "
-        'load instead of the value (converting it fails: "Attempt to convert a value '
-        "({'class_name': '__tensor__', ...}) with an unsupported type (<class 'dict'>) to a "
-        'Tensor"; keeping it silently holds a dict)'
+        'saving to `.h5` fails with "TypeError: Unable to serialize ... to JSON. Unrecognized '
+        "type <class '...EagerTensor'>\", and a `.keras` file stores it as a tagged dict, "
+        "which `__init__` receives on load instead of the value (converting it fails: "
+        "\"Attempt to convert a value ({'class_name': '__tensor__', ...}) with an unsupported "
+        "type (<class 'dict'>) to a Tensor\"; keeping it silently holds a dict)"
     )
 
 
