@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from serialint import config_semantics as cs
-from serialint.facts.model import Parameter, Span
+from serialint.facts.model import Span
 from serialint.paths import relative_posix
 from serialint.project import ClassConfig, Module, Project
 from serialint.project.arguments import Evidence
@@ -42,16 +42,18 @@ def evidence_phrase(project: Project, evidence: Evidence) -> str:
     return f"{cs.KIND_WORDS.get(evidence.kind, evidence.kind)} ({source[evidence.source]} {where})"
 
 
-def default_text(param: Parameter) -> str:
-    return "a default" if param.default is not None else "no default"
+def missing_required(name: str, required: Sequence[str]) -> str:
+    """What loading says when ``cls(**config)`` lacks required arguments."""
+    return (
+        f'loading fails with "TypeError: {name}.__init__() missing {len(required)} required '
+        f"positional {plural(len(required), 'argument')}: "
+        + ", ".join(f"'{r}'" for r in required)
+        + '"'
+    )
 
 
 def base_name(config: ClassConfig) -> str:
     return config.style.base.name
-
-
-def kind_word(config: ClassConfig) -> str:
-    return config.kind.kind
 
 
 class ConfigRule(Rule):

@@ -30,6 +30,17 @@ def stored_attribute(config: ClassConfig, param: Parameter) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
+def config_entries(config: ClassConfig, params: Sequence[Parameter]) -> list[str] | None:
+    """``"units": self.units`` for each argument; None when one is not stored as it is."""
+    entries = []
+    for param in params:
+        attribute = stored_attribute(config, param)
+        if attribute is None:
+            return None
+        entries.append(f'"{param.name}": self.{attribute}')
+    return entries
+
+
 def _is_init_param(value: object, name: str) -> bool:
     return isinstance(value, Param) and value.name == name and value.scope.endswith("__init__")
 
@@ -40,12 +51,9 @@ def get_config_fix(config: ClassConfig, params: Sequence[Parameter]) -> Fix | No
     changes (and a value Keras cannot serialize now fails at save instead of at load)."""
     if config.cls is not config.init_owner or not params:
         return None
-    entries = []
-    for param in params:
-        attribute = stored_attribute(config, param)
-        if attribute is None:
-            return None
-        entries.append(f'"{param.name}": self.{attribute}')
+    entries = config_entries(config, params)
+    if entries is None:
+        return None
     fact = config.cls.fact
     indent = fact.body_indent or fact.indent + "    "
     inner = indent + "    "
@@ -119,12 +127,9 @@ def complete_config_fix(config: ClassConfig, missing: Sequence[Parameter]) -> Fi
     fact = config.get_config
     if fact is None or config.config_owner is not config.cls or fact.returned is None:
         return None
-    entries = []
-    for param in missing:
-        attribute = stored_attribute(config, param)
-        if attribute is None:
-            return None
-        entries.append(f'"{param.name}": self.{attribute}')
+    entries = config_entries(config, missing)
+    if entries is None:
+        return None
     line, indent, name = fact.returned
     at = Position(line, 1)
     return Fix(

@@ -13,6 +13,7 @@ from serialint.rules.classes.config_common import (
     ConfigRule,
     base_name,
     evidence_phrase,
+    missing_required,
     names_list,
     plural,
 )
@@ -134,12 +135,7 @@ class MissingGetConfig(ConfigRule):
         defaulted = [p.name for p in lost if p.default is not None]
         parts = []
         if required:
-            parts.append(
-                f'loading fails with "TypeError: {name}.__init__() missing {len(required)} '
-                f"required positional {plural(len(required), 'argument')}: "
-                + ", ".join(f"'{r}'" for r in required)
-                + '"'
-            )
+            parts.append(missing_required(name, required))
         if defaulted:
             parts.append(
                 f"{names_list(defaulted)} silently {'reload' if len(defaulted) > 1 else 'reloads'}"

@@ -10,6 +10,7 @@ from serialint.rules.base import Violation
 from serialint.rules.classes.config_common import (
     ConfigRule,
     get_config_span,
+    missing_required,
     names_list,
     plural,
 )
@@ -112,10 +113,7 @@ class IncompleteGetConfig(ConfigRule):
         if required:
             parts.append(
                 f"drops the required {plural(len(required), 'argument')} {names_list(required)}: "
-                f'loading fails with "TypeError: {name}.__init__() missing {len(required)} '
-                f"required positional {plural(len(required), 'argument')}: "
-                + ", ".join(f"'{r}'" for r in required)
-                + '"'
+                + missing_required(name, required)
             )
         if defaulted:
             parts.append(
