@@ -566,3 +566,17 @@ def test_a_builtin_activation_serialized_without_evidence_is_fine(tmp_path: Path
         layer = Act(keras.activations.relu)
         """
     assert config_findings(tmp_path, {"act.py": source}) == []
+
+
+def test_an_annotation_is_not_evidence_where_every_call_passes_nothing(tmp_path: Path) -> None:
+    # The review's C: `mean: np.ndarray = None` built only as `C()` records None (round-trips).
+    source = """\
+        import keras
+        import numpy as np
+        class C(keras.layers.Layer):
+            def __init__(self, mean: np.ndarray = None, **kwargs):
+                super().__init__(**kwargs)
+                self.mean = mean
+        layer = C()
+        """
+    assert config_findings(tmp_path, {"c.py": source}) == []

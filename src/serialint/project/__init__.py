@@ -85,7 +85,12 @@ class Project:
         self.saves = Saves(self.modules, self.values, self.contents)
         self.kinds = ValueKinds(self.modules, self.classes, self.values)
         self.configs = ConfigAnalysis(
-            self.classes, self.values, self.kinds, self.semantics, self.is_library
+            self.classes,
+            self.values,
+            self.kinds,
+            self.semantics,
+            self.is_library,
+            lambda qualname: qualname in self._instantiated,
         )
         # Callee -> the classes (or '' for module level and plain functions) it is called from.
         self._callers: dict[str, set[str]] = defaultdict(set)

@@ -119,8 +119,10 @@ class ConfigAnalysis:
         kinds: ValueKinds,
         semantics: Semantics,
         is_library: Callable[[Module], bool] = lambda module: False,
+        instantiated: Callable[[str], bool] = lambda qualname: False,
     ) -> None:
         self.is_library = is_library
+        self.instantiated = instantiated
         self.classes = classes
         self.values = values
         self.kinds = kinds
@@ -331,7 +333,9 @@ class ConfigAnalysis:
             # a sublayer its parent rebuilds: its own config is not written
             if not self._inside_keras_class(module, site.in_class)
         ]
-        unseen = not sites  # nothing in the project shows what is passed
+        # Nothing in the project shows what is passed (``C()`` is not a recorded call site:
+        # it passes nothing, which shows the default is used).
+        unseen = not sites and not self.instantiated(config.cls.qualname)
         for module, site in sites:
             value = site.call.argument(position, param.name) if position >= 0 else None
             if value is None and position < 0:
