@@ -217,6 +217,16 @@ class Head(keras.Model):
         return self.inner(x)
 
 
+@reg(package="variants")
+class Plain(keras.Model):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = keras.layers.Dense(2)
+
+    def call(self, x):
+        return self.dense(x)
+
+
 class AddPositional(keras.layers.Layer):
     def call(self, x):
         return x + 1.0
@@ -238,6 +248,11 @@ def sequential(*layers):
 
 def built(model):
     model(np.linspace(-1.0, 1.0, 6, dtype="float32").reshape(2, 3))
+    return model
+
+
+def build_only(model):
+    model.build((None, 3))  # not called: its sublayers stay unbuilt
     return model
 
 
@@ -264,6 +279,7 @@ def models():
         "super_l1": sequential(keras.layers.Dense(2, kernel_regularizer=SuperL1())),
         "own_config_model": built(OwnConfigModel(3)),
         "head": built(Head(keras.layers.Dense(2))),
+        "build_only": build_only(Plain()),
     }
 """
 
@@ -280,7 +296,8 @@ def predict(model, path):
 
 
 for name, model in variants.models().items():
-    attempt(f"predict_before_{name}", lambda: predict(model, f"{name}_before.npy"))
+    if name != "build_only":  # predicting would build it
+        attempt(f"predict_before_{name}", lambda: predict(model, f"{name}_before.npy"))
     attempt(f"save_{name}", lambda: model.save(f"{name}.keras"))
     if name in ("array", "variable"):
         attempt(f"save_{name}_h5", lambda: model.save(f"{name}.h5"))
@@ -352,6 +369,7 @@ NAMES = (
     "super_l1",
     "own_config_model",
     "head",
+    "build_only",
 )
 CANDIDATES = (
     "layers.Layer",
@@ -616,3 +634,14 @@ def test_a_model_given_a_layer_without_get_config(
     _, save2, load2 = _run(runs, 2)
     assert_succeeded(save2.result("save_head"))
     _failed(load2.result("load_head"), "TypeError", "missing 1 required positional argument")
+
+
+@pytest.mark.parametrize("major", [3])
+def test_a_model_built_by_build_alone_saves_no_weights(
+    major: int, runs: dict[int, tuple[Path, ChildRun, ChildRun]]
+) -> None:
+    # SER109's page: sublayers made in __init__ load (with a warning) once the model has been
+    # called; `model.build(shape)` alone leaves them unbuilt, and the saved file cannot load.
+    _, save, load = _run(runs, major)
+    assert_succeeded(save.result("save_build_only"))
+    _failed(load.result("load_build_only"), "ValueError", "expected 2 variables, but received 0")

@@ -100,7 +100,10 @@ def kwargs_fix(config: ClassConfig) -> Fix | None:
     call = calls[0]
     if not (isinstance(call.func, Attr) and isinstance(call.func.value, Call)):
         return None  # ``Base.__init__(self, ...)``: its recorded arguments leave out ``self``
-    if any(k.name in config.style.base_keys(config.major) for k in call.keywords):
+    if any(
+        k.name in config.style.base_keys(config.major) and not _is_init_param(k.value, k.name)
+        for k in call.keywords
+    ):
         return None  # ``super().__init__(trainable=False)`` + kwargs: the key would come twice
     span = call.span
     assert span is not None

@@ -83,8 +83,8 @@ class NestedObjectNotSerialized(ConfigRule):
             message=message,
             fix_hint=(
                 f"Store it with `keras.saving.serialize_keras_object(...)` and add a "
-                f"`from_config` that rebuilds `{key}` with "
-                "`keras.saving.deserialize_keras_object(config.pop(...))`"
+                f'`from_config` that rebuilds it: `config["{key}"] = '
+                f'keras.saving.deserialize_keras_object(config["{key}"])`, then `cls(**config)`'
             ),
             fix=serialize_fix(config, [(k, s) for k, _, s in faults]),
         )

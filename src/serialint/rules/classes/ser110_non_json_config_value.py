@@ -83,7 +83,8 @@ class NonJsonConfigValue(ConfigRule):
                 faults.append((entry.key, found[0]))
         if not faults:
             return
-        key, kind = faults[0]
+        kind = faults[0][1]
+        keys_list = ", ".join(f"`{name}`" for name, _ in faults)
         held = " and ".join(f"{cs.KIND_WORDS[k]} under `{name}`" for name, k in faults)
         message = (
             f"Custom {config.kind.kind} `{config.cls.name}`: `get_config` puts {held}, "
@@ -94,7 +95,7 @@ class NonJsonConfigValue(ConfigRule):
             span=get_config_span(config),
             message=message,
             fix_hint=(
-                f"Store a plain Python value under `{key}` (`.tolist()`, `float(...)`, the "
-                "original argument) and convert it back in `__init__`"
+                f"Store plain Python values under {keys_list} (`.tolist()`, `float(...)`, the "
+                "original arguments) and convert them back in `__init__`"
             ),
         )
