@@ -580,3 +580,26 @@ def test_an_annotation_is_not_evidence_where_every_call_passes_nothing(tmp_path:
         layer = C()
         """
     assert config_findings(tmp_path, {"c.py": source}) == []
+
+
+def test_an_argument_restored_by_a_method_load_assets_calls_is_not_lost(tmp_path: Path) -> None:
+    # keras-hub BytePairTokenizer: load_assets() calls set_vocabulary_and_merges(), which
+    # assigns the vocabulary the config leaves out (21 findings on keras-hub before).
+    source = """\
+        import keras
+        class Tokenizer(keras.layers.Layer):
+            def __init__(self, vocabulary=None, sequence_length=8, **kwargs):
+                super().__init__(**kwargs)
+                self.sequence_length = sequence_length
+                self.set_vocabulary(vocabulary)
+            def set_vocabulary(self, vocabulary):
+                self.vocabulary = vocabulary
+            def save_assets(self, dir_path):
+                pass
+            def load_assets(self, dir_path):
+                self.set_vocabulary(open(dir_path + "/vocabulary.txt").read().split())
+            def get_config(self):
+                return {**super().get_config(), "sequence_length": self.sequence_length}
+        tokenizer = Tokenizer()
+        """
+    assert config_findings(tmp_path, {"tokenizer.py": source}) == []

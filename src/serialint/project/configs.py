@@ -304,9 +304,11 @@ class ConfigAnalysis:
         return keys.builtin and name in self.forwarded(config)
 
     def restored(self, config: ClassConfig, name: str) -> bool:
-        """``load_assets``/``load_own_variables`` assign ``self.<name>`` from the saved file."""
-        return any(
-            method in cs.RESTORING_METHODS
+        """``load_assets``/``load_own_variables`` (or a method they call, such as keras-hub's
+        ``set_vocabulary_and_merges``) assign ``self.<name>`` from the saved file."""
+        restoring = self._methods_reached(config.cls, cs.RESTORING_METHODS)
+        return bool(restoring) and any(
+            method in restoring
             for current in self._chain(config.cls)
             for attribute in (name, f"_{name}")
             for method in current.fact.methods_assigning(attribute)
@@ -528,13 +530,17 @@ class ConfigAnalysis:
     def load_time_methods(self, cls: ProjectClass) -> set[str]:
         """Methods Keras runs while loading, and every method they call (by name, on any
         object: an over-approximation, so a helper is never missed)."""
+        return self._methods_reached(cls, cs.LOAD_TIME_METHODS)
+
+    def _methods_reached(self, cls: ProjectClass, starts: frozenset[str]) -> set[str]:
+        """The class's methods among ``starts``, and every method of the class they call."""
         functions: dict[str, FunctionFact] = {}
         for current in reversed(self._chain(cls)):
             for method in current.fact.methods:
                 function = current.module.facts.functions.get(f"{current.fact.qualname}.{method}")
                 if function is not None:
                     functions[method] = function
-        reached = {m for m in functions if m in cs.LOAD_TIME_METHODS}
+        reached = {m for m in functions if m in starts}
         todo = list(reached)
         while todo:
             function = functions.get(todo.pop())
