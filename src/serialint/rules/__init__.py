@@ -17,6 +17,7 @@ from serialint.rules.classes.ser108_mixed_keras_registries import MixedKerasRegi
 from serialint.rules.classes.ser109_unbuilt_state import UnbuiltState
 from serialint.rules.classes.ser110_non_json_config_value import NonJsonConfigValue
 from serialint.rules.loading.ser401_load_without_custom_objects import LoadWithoutCustomObjects
+from serialint.rules.loading.ser403_unsafe_deserialization import UnsafeDeserialization
 from serialint.rules.saving.ser301_pickle_model import PickleModel
 
 ALL_RULES: tuple[type[Rule], ...] = (
@@ -32,5 +33,6 @@ ALL_RULES: tuple[type[Rule], ...] = (
     NonJsonConfigValue,
     PickleModel,
     LoadWithoutCustomObjects,
+    UnsafeDeserialization,
 )
 RULES_BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in ALL_RULES}
