@@ -14,5 +14,12 @@ def rules() -> dict[str, dict[str, Any]]:
     """The catalogue entries whose claims about Keras these tests check against real Keras."""
     return {
         code: load_rule(code)
-        for code in ("SER101", *(f"SER{n}" for n in range(102, 111)), "SER301", "SER401", "SER403")
+        for code in (
+            "SER101",
+            *(f"SER{n}" for n in range(102, 111)),
+            "SER301",
+            "SER305",
+            "SER401",
+            "SER403",
+        )
     }

@@ -551,7 +551,10 @@ class _Visitor(ast.NodeVisitor):
             return Call(
                 func=self.value(node.func, d),
                 args=tuple(self.value(a, d) for a in node.args),
-                keywords=tuple(Keyword(k.arg, self.value(k.value, d)) for k in node.keywords),
+                keywords=tuple(
+                    Keyword(k.arg, self.value(k.value, d), self.lines.span(k))
+                    for k in node.keywords
+                ),
                 span=self.lines.span(node),
             )
         if isinstance(node, ast.Constant):

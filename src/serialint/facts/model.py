@@ -57,6 +57,7 @@ class Param:
 class Keyword:
     name: str | None  # None: ``**mapping``
     value: Value
+    span: Span | None = field(default=None, compare=False)  # ``name=value`` (for fixes)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from serialint.rules.classes.ser110_non_json_config_value import NonJsonConfigVa
 from serialint.rules.loading.ser401_load_without_custom_objects import LoadWithoutCustomObjects
 from serialint.rules.loading.ser403_unsafe_deserialization import UnsafeDeserialization
 from serialint.rules.saving.ser301_pickle_model import PickleModel
+from serialint.rules.saving.ser305_save_overwrite_prompt import SaveOverwritePrompt
 
 ALL_RULES: tuple[type[Rule], ...] = (
     UnregisteredCustomObject,
@@ -32,6 +33,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     UnbuiltState,
     NonJsonConfigValue,
     PickleModel,
+    SaveOverwritePrompt,
     LoadWithoutCustomObjects,
     UnsafeDeserialization,
 )
