@@ -19,6 +19,7 @@ def rules() -> dict[str, dict[str, Any]]:
             *(f"SER{n}" for n in range(102, 111)),
             "SER301",
             "SER305",
+            "SER306",
             "SER401",
             "SER403",
         )

@@ -559,6 +559,8 @@ class _Visitor(ast.NodeVisitor):
             )
         if isinstance(node, ast.Constant):
             value = node.value
+            if isinstance(value, str) and "." in value and len(value) < 200 and "\n" not in value:
+                return Const(value, self.lines.span(node))  # a file name: fixes edit it
             if value is None or isinstance(value, (str, int, float, bool)):
                 return Const(value)
             return Opaque(type(value).__name__)

@@ -103,6 +103,7 @@ class Attr:
 @dataclass(frozen=True, slots=True)
 class Const:
     value: str | int | float | bool | None
+    span: Span | None = field(default=None, compare=False)  # for a string: where (for fixes)
 
 
 @dataclass(frozen=True, slots=True)

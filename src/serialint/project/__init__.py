@@ -25,6 +25,7 @@ from serialint.project.contents import ContentsAnalysis
 from serialint.project.imports import ImportGraph
 from serialint.project.loads import Loads, LoadSite
 from serialint.project.modules import Module, Modules
+from serialint.project.paths import Paths
 from serialint.project.registry import Registration, Registry
 from serialint.project.saves import Saves, SaveSite
 from serialint.project.semantics import Semantics, infer_semantics
@@ -84,6 +85,7 @@ class Project:
         self.contents = ContentsAnalysis(self.values)
         self.saves = Saves(self.modules, self.values, self.contents)
         self.kinds = ValueKinds(self.modules, self.classes, self.values)
+        self.paths = Paths(self.values)
         self.configs = ConfigAnalysis(
             self.classes,
             self.values,

@@ -20,6 +20,7 @@ from serialint.rules.loading.ser401_load_without_custom_objects import LoadWitho
 from serialint.rules.loading.ser403_unsafe_deserialization import UnsafeDeserialization
 from serialint.rules.saving.ser301_pickle_model import PickleModel
 from serialint.rules.saving.ser305_save_overwrite_prompt import SaveOverwritePrompt
+from serialint.rules.saving.ser306_weights_filename import WeightsFilename
 
 ALL_RULES: tuple[type[Rule], ...] = (
     UnregisteredCustomObject,
@@ -34,6 +35,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     NonJsonConfigValue,
     PickleModel,
     SaveOverwritePrompt,
+    WeightsFilename,
     LoadWithoutCustomObjects,
     UnsafeDeserialization,
 )

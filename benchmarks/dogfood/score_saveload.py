@@ -1,0 +1,84 @@
+"""Score the saving/loading rules against the hand labels in labels-saveload/.
+
+    python benchmarks/dogfood/score_saveload.py SRC_DIR CODE [CODE ...] [--details]
+
+SRC_DIR holds one checkout per project, named ``owner+name``. Labels were made by reading the
+code before serialint ran (LABELLING-SAVELOAD.md); a finding matches a FLAG label of the same
+code in the same file within two lines. A finding with no such label counts against precision.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+LABELS = HERE / "labels-saveload"
+KERAS_IO_FILES = HERE / "keras-io-subset-files.txt"
+
+
+def findings(root: Path, code: str) -> list[tuple[str, int, str]]:
+    command = [sys.executable, "-m", "serialint", "check", str(root), "--select", code]
+    done = subprocess.run(
+        [*command, "--output-format", "json"], capture_output=True, text=True, check=False
+    )
+    found = []
+    allowed = set(KERAS_IO_FILES.read_text().split()) if root.name.endswith("io-subset") else None
+    for finding in json.loads(done.stdout or "[]"):
+        file = Path(finding["filename"]).resolve().relative_to(root.resolve()).as_posix()
+        if allowed is None or file in allowed:
+            found.append((file, int(finding["location"]["row"]), str(finding["message"])))
+    return found
+
+
+def score(src: Path, code: str, details: bool) -> collections.Counter[str]:
+    counts: collections.Counter[str] = collections.Counter()
+    for labels_file in sorted(LABELS.glob("*.jsonl")):
+        root = src / labels_file.stem
+        if not root.is_dir():
+            continue
+        labels = [json.loads(line) for line in labels_file.read_text().splitlines() if line.strip()]
+        positives = [x for x in labels if x.get("code") == code and x["verdict"] == "FLAG"]
+        matched: set[int] = set()
+        for file, row, message in findings(root, code):
+            hit = [
+                i
+                for i, x in enumerate(positives)
+                if x["file"] == file and abs(int(x["line"]) - row) <= 2 and i not in matched
+            ]
+            if hit:
+                matched.add(hit[0])
+                counts["tp"] += 1
+            else:
+                counts["fp"] += 1
+                if details:
+                    print(f"  FP {labels_file.stem} {file}:{row} {message[:100]}")
+        for i, label in enumerate(positives):
+            if i not in matched:
+                counts["fn"] += 1
+                if details:
+                    note = str(label.get("note", ""))[:90]
+                    print(f"  FN {labels_file.stem} {label['file']}:{label['line']} {note}")
+    return counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("src", type=Path)
+    parser.add_argument("codes", nargs="+")
+    parser.add_argument("--details", action="store_true")
+    args = parser.parse_args()
+    for code in args.codes:
+        counts = score(args.src, code, args.details)
+        tp, fp, fn = counts["tp"], counts["fp"], counts["fn"]
+        precision = f"{tp / (tp + fp):.2f}" if tp + fp else "-"
+        recall = f"{tp / (tp + fn):.2f}" if tp + fn else "-"
+        print(f"{code}  TP={tp:3d} FP={fp:3d} FN={fn:3d}  precision={precision} recall={recall}")
+
+
+if __name__ == "__main__":
+    main()
