@@ -12,6 +12,10 @@ from pathlib import Path
 
 from .conftest import codes_at, lint
 
+# The rules these regressions were written for; the later rules have tests of their own (the
+# snippets' `.h5` saves are SER302's business).
+SER101_401 = ("SER101", "SER301", "SER401")
+
 
 def test_a_sublayer_created_inside_another_keras_class_needs_no_registration(
     tmp_path: Path,
@@ -405,7 +409,7 @@ def test_star_imports_of_modules_count_but_package_dispatch_does_not(tmp_path: P
             tf.keras.Sequential([FocalLossLayer()]).save("m.h5")
             """,
     }
-    assert codes_at(lint(tmp_path, files)) == [("SER101", "loss.py", 2)]
+    assert codes_at(lint(tmp_path, files, select=SER101_401)) == [("SER101", "loss.py", 2)]
 
 
 def test_a_compile_false_load_cannot_meet_losses(tmp_path: Path) -> None:
@@ -421,7 +425,7 @@ def test_a_compile_false_load_cannot_meet_losses(tmp_path: Path) -> None:
             """,
         "tools/demo.py": "import keras\nm = keras.models.load_model('export.keras', compile=False)\n",
     }
-    assert lint(tmp_path, files) == []
+    assert lint(tmp_path, files, select=SER101_401) == []
 
 
 def test_a_training_wrapper_that_is_never_saved(tmp_path: Path) -> None:
@@ -449,7 +453,7 @@ def test_a_training_wrapper_that_is_never_saved(tmp_path: Path) -> None:
             decoder = tf.keras.models.load_model("conditional_decoder.h5", compile=False)
             """,
     }
-    assert lint(tmp_path, files) == []
+    assert lint(tmp_path, files, select=SER101_401) == []
     # Saving the wrapper itself makes it a hazard again.
     files["train.py"] = files["train.py"].replace("decoder.save(", "cvae.save(")
     assert ("SER101", "train.py", 6) in codes_at(lint(tmp_path, files))
@@ -680,11 +684,11 @@ def test_a_constructor_parameter_holds_what_its_callers_pass(tmp_path: Path) -> 
             saver = SaveBest(model_to_save=infer_model)
             """,
     }
-    assert lint(tmp_path, files) == []
+    assert lint(tmp_path, files, select=SER101_401) == []
     files["train.py"] = files["train.py"].replace(
         "model_to_save=infer_model", "model_to_save=train_model"
     )
-    assert codes_at(lint(tmp_path, files)) == [("SER101", "train.py", 3)]
+    assert codes_at(lint(tmp_path, files, select=SER101_401)) == [("SER101", "train.py", 3)]
 
 
 def test_every_definition_of_a_redefined_class_is_judged(tmp_path: Path) -> None:

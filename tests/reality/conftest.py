@@ -18,6 +18,8 @@ def rules() -> dict[str, dict[str, Any]]:
             "SER101",
             *(f"SER{n}" for n in range(102, 111)),
             "SER301",
+            "SER302",
+            "SER303",
             "SER305",
             "SER306",
             "SER401",

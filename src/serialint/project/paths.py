@@ -9,6 +9,7 @@ When a part cannot be followed at all, the answer is None: the rules then stay q
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from serialint.facts.model import Attr, BinOp, Call, Const, FString, Local, Param, Ref, Value
@@ -72,6 +73,12 @@ class Paths:
                     inner = self.of(module, part, d)
                     parts.append(inner.text if inner is not None else HOLE)
             return PathText("".join(parts))
+        if isinstance(value, BinOp) and value.op == "%":
+            # "keras_bert_%f.h5" % time: the conversions are holes.
+            template = self.of(module, value.left, d)
+            if template is None:
+                return None
+            return PathText(re.sub(r"%[-#0 +]*[\d.*]*[a-zA-Z%]", HOLE, template.text))
         if isinstance(value, BinOp) and value.op in ("+", "/"):
             left, right = self.of(module, value.left, d), self.of(module, value.right, d)
             sep = "/" if value.op == "/" else ""

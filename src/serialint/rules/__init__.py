@@ -19,6 +19,8 @@ from serialint.rules.classes.ser110_non_json_config_value import NonJsonConfigVa
 from serialint.rules.loading.ser401_load_without_custom_objects import LoadWithoutCustomObjects
 from serialint.rules.loading.ser403_unsafe_deserialization import UnsafeDeserialization
 from serialint.rules.saving.ser301_pickle_model import PickleModel
+from serialint.rules.saving.ser302_legacy_h5_format import LegacyH5Format
+from serialint.rules.saving.ser303_save_path_without_extension import SavePathWithoutExtension
 from serialint.rules.saving.ser305_save_overwrite_prompt import SaveOverwritePrompt
 from serialint.rules.saving.ser306_weights_filename import WeightsFilename
 
@@ -34,6 +36,8 @@ ALL_RULES: tuple[type[Rule], ...] = (
     UnbuiltState,
     NonJsonConfigValue,
     PickleModel,
+    LegacyH5Format,
+    SavePathWithoutExtension,
     SaveOverwritePrompt,
     WeightsFilename,
     LoadWithoutCustomObjects,
