@@ -11,6 +11,7 @@ from serialint.findings import Edit, Fix, Position
 from serialint.project import Module, Project
 from serialint.project.paths import PathText
 from serialint.project.saves import SaveSite
+from serialint.rules.base import Rule
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,14 @@ class ModelSave:
     path: PathText | None
     save_format: str | None  # the constant ``save_format=`` given, if any
     major: int  # the Keras it runs on
+
+
+class ModelSaveRule(Rule):
+    """A rule about where whole-model saves write: it applies to files with such a save."""
+
+    @classmethod
+    def applies_to(cls, module: Module, project: Project) -> bool:
+        return any(s.module is module and s.whole for s in project.saves.sites)
 
 
 def model_saves(project: Project, module: Module) -> Iterator[ModelSave]:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from serialint.project import Module, Project
-from serialint.rules.base import Rule, RuleContext, Violation
-from serialint.rules.saving.model_paths import model_saves, rename_fix
+from serialint.rules.base import RuleContext, Violation
+from serialint.rules.saving.model_paths import ModelSaveRule, model_saves, rename_fix
 
 K3_WARNING = (
     "You are saving your model as an HDF5 file via `model.save()` or "
@@ -14,7 +13,7 @@ K3_WARNING = (
 )
 
 
-class LegacyH5Format(Rule):
+class LegacyH5Format(ModelSaveRule):
     code = "SER302"
 
     VALID = (
@@ -28,10 +27,6 @@ class LegacyH5Format(Rule):
         "import keras\ncb = keras.callbacks.ModelCheckpoint('best.h5')\n",
         "import keras\nmodel = keras.Sequential()\nmodel.save('m.h5', save_format='h5')\n",
     )
-
-    @classmethod
-    def applies_to(cls, module: Module, project: Project) -> bool:
-        return any(s.module is module and s.whole for s in project.saves.sites)
 
     def check(self, context: RuleContext) -> Iterator[Violation]:
         for found in model_saves(context.project, context.module):

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from serialint.project import Module, Project
-from serialint.rules.base import Rule, RuleContext, Violation
-from serialint.rules.saving.model_paths import model_saves, rename_fix
+from serialint.rules.base import RuleContext, Violation
+from serialint.rules.saving.model_paths import ModelSaveRule, model_saves, rename_fix
 
 SAVE_ERROR = (
     "ValueError: Invalid filepath extension for saving. Please add either a `.keras` extension "
@@ -20,7 +19,7 @@ FORMAT_ERROR = (
 _MODEL_FILES = (".keras", ".h5", ".hdf5")
 
 
-class SavePathWithoutExtension(Rule):
+class SavePathWithoutExtension(ModelSaveRule):
     code = "SER303"
 
     VALID = (
@@ -36,10 +35,6 @@ class SavePathWithoutExtension(Rule):
         "import keras\ncb = keras.callbacks.ModelCheckpoint('ckpt/epoch_{epoch}')\n",
         "import keras\nmodel = keras.Sequential()\nmodel.save('m', save_format='tf')\n",
     )
-
-    @classmethod
-    def applies_to(cls, module: Module, project: Project) -> bool:
-        return any(s.module is module and s.whole for s in project.saves.sites)
 
     def check(self, context: RuleContext) -> Iterator[Violation]:
         for found in model_saves(context.project, context.module):
