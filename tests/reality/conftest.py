@@ -20,6 +20,7 @@ def rules() -> dict[str, dict[str, Any]]:
             "SER301",
             "SER302",
             "SER303",
+            "SER304",
             "SER305",
             "SER306",
             "SER401",
