@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 
 from serialint import names
-from serialint.facts.model import Attr, Call, ModuleFacts, Ref
+from serialint.facts.model import Attr, Call, Const, ModuleFacts, Ref
 from serialint.packaging import Packagings, is_test_module_name
 from serialint.paths import relative_parts, resolved
 from serialint.project.arguments import ValueKinds
@@ -25,7 +25,7 @@ from serialint.project.contents import ContentsAnalysis
 from serialint.project.imports import ImportGraph
 from serialint.project.loads import Loads, LoadSite
 from serialint.project.modules import Module, Modules
-from serialint.project.paths import Paths
+from serialint.project.paths import HOLE, Paths
 from serialint.project.registry import Registration, Registry
 from serialint.project.saves import Saves, SaveSite
 from serialint.project.semantics import Semantics, infer_semantics
@@ -344,6 +344,24 @@ class Project:
         return registration_collisions(
             self.registry, self.classes, self.modules, self.is_library, self.import_closure
         )
+
+    @cached_property
+    def weights_files(self) -> dict[str, SaveSite]:
+        """Constant paths the project's weights saves write (``save_weights``, a weights-only
+        ``ModelCheckpoint``): path -> the first save writing it."""
+        found: dict[str, SaveSite] = {}
+        for save in self.saves.sites:
+            call = save.site.call
+            weights_only = call.keyword("save_weights_only")
+            if save.whole or not (
+                (isinstance(call.func, Attr) and call.func.attr == "save_weights")
+                or (isinstance(weights_only, Const) and weights_only.value is True)
+            ):
+                continue
+            path = self.paths.of(save.module, call.argument(0, "filepath"))
+            if path is not None and HOLE not in path.text:
+                found.setdefault(path.text, save)
+        return found
 
     def config_judged(self, cls: ProjectClass) -> bool:
         """Is the class's config written to model files?  Concrete, not rebuilt by a parent,

@@ -52,6 +52,13 @@ class Saves:
                 if found is not None:
                     self.sites.append(found)
         self._contents: dict[int, Contents] = {}
+        self._by_module: dict[str, list[SaveSite]] = {}
+        for save in self.sites:
+            self._by_module.setdefault(save.module.name, []).append(save)
+
+    def in_module(self, module: Module) -> list[SaveSite]:
+        """The saves written in ``module`` (asked of every file: an index, not a scan)."""
+        return self._by_module.get(module.name, [])
 
     def _save(self, module: Module, site: CallSite, fitted: list[Value]) -> SaveSite | None:
         call = site.call

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from serialint.facts.model import Attr, Const
 from serialint.paths import relative_posix
 from serialint.project import Module, Project
 from serialint.project.paths import HOLE
@@ -41,18 +40,21 @@ class WeightsLoadedAsModel(Rule):
 
     def check(self, context: RuleContext) -> Iterator[Violation]:
         project, module = context.project, context.module
-        written = _weights_written(project)
         for load in project.loads.by_module.get(module.name, []):
             if load.function != "load_model" or load.wrapper is not None:
                 continue
             path = project.paths.of(module, load.site.call.argument(0, "filepath"))
             if path is None:
                 continue
-            where = written.get(path.text) if HOLE not in path.text else None
-            if where is None and not path.ends_with(".weights.h5"):
+            save = project.weights_files.get(path.text) if HOLE not in path.text else None
+            if save is None and not path.ends_with(".weights.h5"):
                 continue
             shown = path.text.replace(HOLE, "{...}")
-            source = f", written by `{where}`" if where else ""
+            source = (
+                f", written by `{relative_posix(save.module.path, project.root)}:{save.site.span.line}`"
+                if save is not None
+                else ""
+            )
             yield Violation(
                 span=load.site.func_span,
                 message=(
@@ -64,23 +66,3 @@ class WeightsLoadedAsModel(Rule):
                     'whole model (`model.save("model.keras")`) and load that'
                 ),
             )
-
-
-def _weights_written(project: Project) -> dict[str, str]:
-    """Constant paths that weights saves write: path -> ``file:line`` of the save."""
-    found: dict[str, str] = {}
-    for save in project.saves.sites:
-        if save.whole:
-            continue
-        call = save.site.call
-        func = call.func
-        is_weights = isinstance(func, Attr) and func.attr == "save_weights"
-        weights_only = call.keyword("save_weights_only")
-        is_checkpoint = isinstance(weights_only, Const) and weights_only.value is True
-        if not (is_weights or is_checkpoint):
-            continue
-        path = project.paths.of(save.module, call.argument(0, "filepath"))
-        if path is not None and HOLE not in path.text:
-            where = f"{relative_posix(save.module.path, project.root)}:{save.site.span.line}"
-            found.setdefault(path.text, where)
-    return found

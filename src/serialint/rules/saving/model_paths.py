@@ -28,12 +28,12 @@ class ModelSaveRule(Rule):
 
     @classmethod
     def applies_to(cls, module: Module, project: Project) -> bool:
-        return any(s.module is module and s.whole for s in project.saves.sites)
+        return any(s.whole for s in project.saves.in_module(module))
 
 
 def model_saves(project: Project, module: Module) -> Iterator[ModelSave]:
-    for save in project.saves.sites:
-        if save.module is not module or not save.whole:
+    for save in project.saves.in_module(module):
+        if not save.whole:
             continue
         call = save.site.call
         func = call.func

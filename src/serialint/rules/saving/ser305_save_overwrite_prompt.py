@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from serialint.facts.model import Attr, Const
 from serialint.findings import Edit, Fix, Position
 from serialint.project import Module, Project
-from serialint.project.saves import SaveSite
 from serialint.rules.base import Rule, RuleContext, Violation
 
 
@@ -31,11 +30,12 @@ class SaveOverwritePrompt(Rule):
     @classmethod
     def applies_to(cls, module: Module, project: Project) -> bool:
         return any(
-            _no_overwrite(site.site.call.keyword("overwrite")) for site in _saves(project, module)
+            _no_overwrite(site.site.call.keyword("overwrite"))
+            for site in project.saves.in_module(module)
         )
 
     def check(self, context: RuleContext) -> Iterator[Violation]:
-        for save in _saves(context.project, context.module):
+        for save in context.project.saves.in_module(context.module):
             call = save.site.call
             if not _no_overwrite(call.keyword("overwrite")):
                 continue
@@ -69,10 +69,6 @@ class SaveOverwritePrompt(Rule):
                 ),
                 fix=fix,
             )
-
-
-def _saves(project: Project, module: Module) -> Iterator[SaveSite]:
-    return (s for s in project.saves.sites if s.module is module)
 
 
 def _no_overwrite(value: object) -> bool:

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 from serialint import names
 from serialint.facts.model import Attr, CallSite, Const, Value
-from serialint.findings import Edit, Fix, Position
+from serialint.findings import Fix
 from serialint.project import Module, Project
 from serialint.project.paths import PathText
 from serialint.rules.base import Rule, RuleContext, Violation
+from serialint.rules.saving.model_paths import rename_fix
 
 WEIGHTS_SUFFIX = ".weights.h5"
 # What Keras 3's load_weights reads (measured): the `.keras`, `.weights.h5` and legacy `.h5`
@@ -61,7 +62,7 @@ class WeightsFilename(Rule):
         return any(
             isinstance(s.call.func, Attr) and s.call.func.attr in ("save_weights", "load_weights")
             for s in module.facts.calls
-        ) or any(s.module is module for s in project.saves.sites)
+        ) or bool(project.saves.in_module(module))
 
     def check(self, context: RuleContext) -> Iterator[Violation]:
         project = context.project
@@ -115,24 +116,8 @@ def _weights_paths(project: Project, module: Module) -> Iterator[WeightsPath]:
 
 
 def _suffix_fix(path: PathText) -> Fix | None:
-    """``"model.h5"`` -> ``"model.weights.h5"``: only for a path that is one string literal."""
-    literal = path.literal
-    if literal is None or literal.span is None or not isinstance(literal.value, str):
-        return None
-    text = literal.value
-    base = text[: -len(".h5")] if text.endswith(".h5") else text.rpartition(".")[0] or text
-    if "/" in text.rpartition(".")[2]:
-        base = text  # a dot in a directory name, no extension
-    span = literal.span
-    # The literal's quotes stay: replace what is between them.
-    return Fix(
-        f"Name the file `{base}{WEIGHTS_SUFFIX}`",
-        "unsafe",
-        (
-            Edit(
-                repr(base + WEIGHTS_SUFFIX)[1:-1],
-                Position(span.line, span.column + 1),
-                Position(span.end_line, span.end_column - 1),
-            ),
-        ),
-    )
+    """``"model.h5"`` -> ``"model.weights.h5"``, ``"ckpt"`` -> ``"ckpt.weights.h5"``: only for a
+    path that is one string literal."""
+    extension = path.extension
+    old = (extension.lower(),) if extension else ()
+    return rename_fix(path, old, WEIGHTS_SUFFIX, "Name the file `{name}`")
