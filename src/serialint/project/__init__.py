@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 
 from serialint import names
-from serialint.facts.model import Attr, Call, Const, ModuleFacts, Ref
+from serialint.facts.model import Attr, Call, ModuleFacts, Ref
 from serialint.packaging import Packagings, is_test_module_name
 from serialint.paths import relative_parts, resolved
 from serialint.project.arguments import ValueKinds
@@ -351,14 +351,9 @@ class Project:
         ``ModelCheckpoint``): path -> the first save writing it."""
         found: dict[str, SaveSite] = {}
         for save in self.saves.sites:
-            call = save.site.call
-            weights_only = call.keyword("save_weights_only")
-            if save.whole or not (
-                (isinstance(call.func, Attr) and call.func.attr == "save_weights")
-                or (isinstance(weights_only, Const) and weights_only.value is True)
-            ):
+            if save.whole or save.function not in ("save_weights", "ModelCheckpoint"):
                 continue
-            path = self.paths.of(save.module, call.argument(0, "filepath"))
+            path = self.paths.of(save.module, save.path)
             if path is not None and HOLE not in path.text:
                 found.setdefault(path.text, save)
         return found

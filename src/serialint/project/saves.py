@@ -17,6 +17,13 @@ class SaveSite:
     site: CallSite
     whole: bool  # a whole model, stored by class name; False: weights, checkpoints, exports
     value: Value | None  # what is saved; None: cannot be told (a callback's model)
+    # Which save it is: "save", "save_model", "ModelCheckpoint", "save_weights", "export",
+    # "to_json", "to_yaml", "saved_model", "Checkpoint", "state", "external"; where it writes
+    # (the filepath argument, when the save takes one); and the Keras flavour of a Keras
+    # function or class (None for a method, whose Keras the receiver decides).
+    function: str = ""
+    path: Value | None = None
+    flavor: str | None = None
 
     @property
     def scope(self) -> str:
@@ -64,38 +71,46 @@ class Saves:
         call = site.call
         func = call.func
         callee = self.values.qualify(module, func)
-        if names.is_keras(callee, "saving.save_model"):
-            return SaveSite(module, site, True, call.argument(0, "model"))
+        keras = names.keras_name(callee) if callee is not None else None
+        if keras is not None and keras.path == "saving.save_model":
+            path = call.argument(1, "filepath")
+            model = call.argument(0, "model")
+            return SaveSite(module, site, True, model, "save_model", path, keras.flavor)
         if callee in names.EXTERNAL_MODEL_SAVES:
-            return SaveSite(module, site, True, call.argument(0, "model"))
-        if names.is_keras(callee, "callbacks.ModelCheckpoint") or self._checkpoint_class(callee):
+            return SaveSite(module, site, True, call.argument(0, "model"), "external")
+        checkpoint = (
+            keras
+            if keras is not None and keras.path == "callbacks.ModelCheckpoint"
+            else self._checkpoint_base(callee)
+        )
+        if checkpoint is not None:
             weights_only = call.keyword("save_weights_only")
             whole = not (isinstance(weights_only, Const) and weights_only.value is True)
             value: Value | None = Seq("list", tuple(fitted)) if fitted else None
-            return SaveSite(module, site, whole, value)
+            path = call.argument(0, "filepath")
+            return SaveSite(module, site, whole, value, "ModelCheckpoint", path, checkpoint.flavor)
         if callee in names.STATE_ONLY_SAVES:
             if callee is not None and callee.endswith("saved_model.save"):
-                return SaveSite(module, site, False, call.argument(0, "obj"))
+                return SaveSite(module, site, False, call.argument(0, "obj"), "saved_model")
             if callee is not None and callee.endswith(".Checkpoint"):
-                return SaveSite(
-                    module, site, False, Seq("list", tuple(k.value for k in call.keywords))
-                )
-            return SaveSite(module, site, False, None)
+                saved = Seq("list", tuple(k.value for k in call.keywords))
+                return SaveSite(module, site, False, saved, "Checkpoint")
+            return SaveSite(module, site, False, None, "state")
         if not isinstance(func, Attr) or self._is_module(module, func.value):
             return None
         receiver = func.value
+        path = call.argument(0, "filepath")
         if func.attr in ("save_weights", "export"):
-            return SaveSite(module, site, False, receiver)
+            return SaveSite(module, site, False, receiver, func.attr, path)
         if func.attr in ("save", "to_json", "to_yaml") and self._model_like(module, site, receiver):
-            return SaveSite(module, site, True, receiver)
+            return SaveSite(module, site, True, receiver, func.attr, path)
         return None
 
-    def _checkpoint_class(self, callee: str | None) -> bool:
-        """A project subclass of ModelCheckpoint saves as ModelCheckpoint does."""
+    def _checkpoint_base(self, callee: str | None) -> names.KerasName | None:
+        """A project subclass of ModelCheckpoint saves as ModelCheckpoint does: its base."""
         cls = self.values.classes.get(callee)
-        return cls is not None and any(
-            b.path == "callbacks.ModelCheckpoint" for b in self.values.classes.keras_bases(cls)
-        )
+        bases = self.values.classes.keras_bases(cls) if cls is not None else []
+        return next((b for b in bases if b.path == "callbacks.ModelCheckpoint"), None)
 
     def _is_module(self, module: Module, receiver: Value) -> bool:
         """``np.save``, ``torch.save``, ``tf.saved_model.save``: a module's function, not a model."""

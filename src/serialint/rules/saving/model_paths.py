@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from serialint import names
-from serialint.facts.model import Attr, Const, Value
+from serialint.facts.model import Const
 from serialint.findings import Edit, Fix, Position
 from serialint.project import Module, Project
 from serialint.project.paths import PathText
@@ -33,40 +32,16 @@ class ModelSaveRule(Rule):
 
 def model_saves(project: Project, module: Module) -> Iterator[ModelSave]:
     for save in project.saves.in_module(module):
-        if not save.whole:
+        if not save.whole or save.function not in ("save", "save_model", "ModelCheckpoint"):
             continue
-        call = save.site.call
-        func = call.func
-        argument: Value | None
-        flavor = None
-        if isinstance(func, Attr) and func.attr == "save":
-            what, argument = "save", call.argument(0, "filepath")
-        else:
-            qualified = project.values.qualify(module, func) or ""
-            keras = names.keras_name(qualified)
-            if keras is None:
-                # A project subclass of ModelCheckpoint saves where it is told, as its base does.
-                cls = project.classes.get(qualified)
-                bases = project.classes.keras_bases(cls) if cls is not None else []
-                base = next((b for b in bases if b.path == "callbacks.ModelCheckpoint"), None)
-                if base is None:
-                    continue
-                keras = base
-            flavor = keras.flavor
-            if keras.path == "saving.save_model":
-                what, argument = "save_model", call.argument(1, "filepath")
-            elif keras.path == "callbacks.ModelCheckpoint":
-                what, argument = "ModelCheckpoint", call.argument(0, "filepath")
-            else:
-                continue
-        if flavor is None and not (isinstance(func, Attr) and func.attr == "save"):
-            continue
-        given = call.keyword("save_format")
+        given = save.site.call.keyword("save_format")
         save_format = (
             given.value if isinstance(given, Const) and isinstance(given.value, str) else None
         )
+        flavor = save.flavor
         major = project.semantics.major_for(flavor) if flavor else project.keras_version
-        yield ModelSave(save, what, project.paths.of(module, argument), save_format, major)
+        path = project.paths.of(module, save.path)
+        yield ModelSave(save, save.function, path, save_format, major)
 
 
 def rename_fix(path: PathText | None, old: tuple[str, ...], new: str, message: str) -> Fix | None:
