@@ -4,7 +4,8 @@
 
 SRC_DIR holds one checkout per project, named ``owner+name``. Labels were made by reading the
 code before serialint ran (LABELLING-SAVELOAD.md); a finding matches a FLAG label of the same
-code in the same file within two lines. A finding with no such label counts against precision.
+code in the same file within two lines (SER201: a finding stands at the keyword, which may be a
+few lines below the call the label names, so up to six lines below it). A finding with no such label counts against precision.
 """
 
 from __future__ import annotations
@@ -35,6 +36,12 @@ def findings(root: Path, code: str) -> list[tuple[str, int, str]]:
     return found
 
 
+def _near(code: str, label: int, row: int) -> bool:
+    if code == "SER201":
+        return -2 <= row - label <= 6
+    return abs(label - row) <= 2
+
+
 def score(src: Path, code: str, details: bool) -> collections.Counter[str]:
     counts: collections.Counter[str] = collections.Counter()
     for labels_file in sorted(LABELS.glob("*.jsonl")):
@@ -48,7 +55,7 @@ def score(src: Path, code: str, details: bool) -> collections.Counter[str]:
             hit = [
                 i
                 for i, x in enumerate(positives)
-                if x["file"] == file and abs(int(x["line"]) - row) <= 2 and i not in matched
+                if x["file"] == file and _near(code, int(x["line"]), row) and i not in matched
             ]
             if hit:
                 matched.add(hit[0])

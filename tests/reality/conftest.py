@@ -17,6 +17,8 @@ def rules() -> dict[str, dict[str, Any]]:
         for code in (
             "SER101",
             *(f"SER{n}" for n in range(102, 111)),
+            "SER201",
+            "SER202",
             "SER301",
             "SER302",
             "SER303",

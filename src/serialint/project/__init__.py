@@ -25,14 +25,16 @@ from serialint.project.contents import ContentsAnalysis
 from serialint.project.imports import ImportGraph
 from serialint.project.loads import Loads, LoadSite
 from serialint.project.modules import Module, Modules
-from serialint.project.paths import HOLE, Paths
+from serialint.project.paths import HOLE, Paths, same_file
 from serialint.project.registry import Registration, Registry
 from serialint.project.saves import Saves, SaveSite
 from serialint.project.semantics import Semantics, infer_semantics
+from serialint.project.stored_functions import FunctionUse, StoredFunction, StoredFunctions
 from serialint.project.values import Mapping, Values
 
 __all__ = [
     "ClassConfig",
+    "FunctionUse",
     "Helper",
     "KerasKind",
     "LoadSite",
@@ -42,6 +44,7 @@ __all__ = [
     "ProjectClass",
     "SaveSite",
     "Semantics",
+    "StoredFunction",
 ]
 
 
@@ -82,7 +85,8 @@ class Project:
         self.registry = Registry(self.modules, self.classes, self.values, self.keras_version)
         self.loads = Loads(self.modules, self.values)
         self.imports = ImportGraph(self.modules, self.classes)
-        self.contents = ContentsAnalysis(self.values)
+        self.stored_functions = StoredFunctions(self.modules, self.values)
+        self.contents = ContentsAnalysis(self.values, self.stored_functions)
         self.saves = Saves(self.modules, self.values, self.contents)
         self.kinds = ValueKinds(self.modules, self.classes, self.values)
         self.paths = Paths(self.values)
@@ -476,26 +480,60 @@ class Project:
             if not c.in_function and "." not in c.qualname and c.span.line > load.line
         }
 
+    def loads_meeting_use(self, use: FunctionUse) -> list[LoadSite]:
+        """Loads that can read a model holding the use.  Those whose path names a file a save
+        holding it writes; else those in the modules of those saves or of the use (a script
+        that saves and reloads); else every load of the project (a loader need not import the
+        code that built the model).  A ``model_from_json`` counts only when a ``to_json`` of
+        the project can write the model."""
+        writes_config = self._writes_config(use)
+        loads = [
+            load for load in self.loads.sites if writes_config or load.function not in _CONFIG_LOADS
+        ]
+        saves, _ = self.saves_of(self.saves.holding_function(use.marker), use.module)
+        written = [
+            path for save in saves if (path := self.paths.of(save.module, save.path)) is not None
+        ]
+        linked = []
+        for load in loads:
+            path = self.paths.of(load.module, load.site.call.argument(0, "filepath"))
+            if path is not None and any(same_file(path, w) for w in written):
+                linked.append(load)
+        if linked:
+            return linked
+        homes = {save.module.name for save in saves} | {use.module.name}
+        nearby = [load for load in loads if load.module.name in homes]
+        return nearby or loads
+
+    def _writes_config(self, use: FunctionUse) -> bool:
+        return any(
+            save.function in ("to_json", "to_yaml")
+            and (
+                use.marker in self.saves.contents(save).functions
+                or self.saves.contents(save).unknown
+            )
+            for save in self.saves.sites
+        )
+
+    def provided_at_every_load(self, use: FunctionUse, function: StoredFunction) -> bool:
+        """Does every load that can meet the use hand the function over (``custom_objects``,
+        a custom-object scope, or a dict it cannot read), or, for a loss or metric, skip the
+        compile config?  False when no load is seen: users and serving code load too."""
+        loads = self.loads_meeting_use(use)
+        return bool(loads) and all(
+            (use.compile_only and load.compile_false)
+            or load.provided is None
+            or (function.function is not None and function.function in load.provided)
+            for load in loads
+        )
+
     def loads_meeting(self, cls: ProjectClass) -> list[LoadSite]:
         return [load for load in self.loads.sites if cls.qualname in self.relevant_to_load(load)]
 
     # -- persistence ----------------------------------------------------------------------------
     def persistence(self, cls: ProjectClass) -> Persistence:
-        whole = [s for s in self.saves.holding(cls.qualname) if s.whole]
-        state = [s for s in self.saves.holding(cls.qualname) if not s.whole]
-        # A save whose value cannot be traced (a trainer's `model.save(path)`) may hold any
-        # model of the programs that can run it: those importing both it and the class.
-        users = [self.modules.by_name[u] for u in self._users(cls)]
-        untraced = [
-            s
-            for s in self.saves.untraced(whole=True)
-            if s not in whole and any(s.module.name in self.import_closure(u) for u in users)
-        ]
-        if self.is_test_code(cls.module):
-            # Tests are a closed world: only the code their programs can run counts.
-            runnable = self._runnable_from(users)
-            untraced = [s for s in untraced if self._function_of(s) in runnable]
-        whole += untraced
+        holding = self.saves.holding(cls.qualname)
+        whole, state = self.saves_of(holding, cls.module)
         builders = self._call_scopes.get(cls.qualname, set())
         beside = [
             s
@@ -503,6 +541,55 @@ class Project:
             if s.whole and (s.module.name, s.scope) in builders and s not in whole
         ]
         return Persistence(tuple(whole), tuple(state), tuple(beside))
+
+    def saves_of(
+        self, holding: list[SaveSite], home: Module
+    ) -> tuple[list[SaveSite], list[SaveSite]]:
+        """The whole and the state saves of something defined in ``home``, given the saves
+        traced to hold it."""
+        whole = [s for s in holding if s.whole]
+        state = [s for s in holding if not s.whole]
+        # A save whose value cannot be traced (a trainer's `model.save(path)`) may hold any
+        # model of the programs that can run it: those importing both it and ``home``.
+        users = [self.modules.by_name[u] for u in self.imports.importers(home)]
+        untraced = [
+            s
+            for s in self.saves.untraced(whole=True)
+            if s not in whole and any(s.module.name in self.import_closure(u) for u in users)
+        ]
+        if self.is_test_code(home):
+            # Tests are a closed world: only the code their programs can run counts.
+            runnable = self._runnable_from(users)
+            untraced = [s for s in untraced if self._function_of(s) in runnable]
+        return whole + untraced, state
+
+    def use_saved_whole(self, use: FunctionUse) -> bool:
+        """Can a model holding this Lambda layer or stored function be saved whole?  Always for
+        a library's code (its users save); for the project's own programs, when a whole save
+        that can hold it is traced, or a save whose value cannot be traced runs in a program
+        that can build it.  Never for a sublayer Keras does not store."""
+        if self.builds_internal_sublayer(use):
+            return False
+        if self.is_library(use.module):
+            return True
+        whole, _ = self.saves_of(self.saves.holding_function(use.marker), use.module)
+        # The project's own programs are all in view (a library's users are not): none of
+        # those that can build the model saves it whole, traced or untraced.
+        return bool(whole)
+
+    def builds_internal_sublayer(self, use: FunctionUse) -> bool:
+        """Made in a method of a subclassed Keras layer or model: Keras stores such a class by
+        its ``get_config``, which does not serialize the sublayer, and rebuilds it on load.
+        Not for a class that wires a Sequential or functional graph, or serializes objects."""
+        if use.site.in_class is None:
+            return False
+        cls = self.classes.get(f"{use.module.name}.{use.site.in_class}")
+        if cls is None or self.classes.keras_kind(cls) is None or self._wires_functional(cls):
+            return False
+        return not any(
+            owner.fact.get_config is not None and owner.fact.get_config.serializes
+            for owner in [cls, *self.classes.ancestors(cls)]
+        )
 
     @staticmethod
     def _function_of(save: SaveSite) -> str:
@@ -519,10 +606,6 @@ class Project:
             found = set(key) | self.values.runnable(starts)
             self._runnable_cache[key] = found  # a complete closure: safe to keep
         return found
-
-    def _users(self, cls: ProjectClass) -> set[str]:
-        """The modules whose programs can hold the class: those importing its module."""
-        return self.imports.importers(cls.module)
 
     # -- custom-objects helpers -----------------------------------------------------------------
     @cached_property
@@ -547,6 +630,8 @@ class Project:
                 )
         return found
 
+
+_CONFIG_LOADS = frozenset({"model_from_json", "model_from_yaml", "model_from_config"})
 
 # Names that say "a base to derive from" (not BaselineModel, not AbstractionLayer).
 _ABSTRACT_NAME = re.compile(r"^_|^(Base|Abstract)(?=[A-Z_]|$)|Base$|Mixin$|Interface$")

@@ -21,6 +21,7 @@ from serialint.facts.model import (
     IfExp,
     Item,
     Local,
+    Opaque,
     Param,
     Ref,
     Seq,
@@ -29,6 +30,7 @@ from serialint.facts.model import (
 )
 from serialint.project.classes import ProjectClass
 from serialint.project.modules import Module
+from serialint.project.stored_functions import StoredFunctions
 from serialint.project.values import UNKNOWN, Contents, Values
 
 _BUDGET = 20_000  # values expanded for one question; beyond it the answer is "unknown"
@@ -37,9 +39,10 @@ Step = tuple[Module, Value]
 
 
 class ContentsAnalysis:
-    def __init__(self, values: Values) -> None:
+    def __init__(self, values: Values, stored: StoredFunctions) -> None:
         self.values = values
         self.classes = values.classes
+        self.stored = stored
         self._answers: dict[tuple[str, Value], Contents] = {}
         self._asking: set[tuple[str, Value]] = set()
 
@@ -60,6 +63,7 @@ class ContentsAnalysis:
 
     def _traverse(self, module: Module, value: Value) -> Contents:
         classes: set[str] = set()
+        functions: set[str] = set()
         unknown = False
         seen: set[tuple[str, Value]] = set()
         pending: list[Step] = [(module, value)]
@@ -70,20 +74,23 @@ class ContentsAnalysis:
                 continue
             seen.add(key)
             if len(seen) > _BUDGET:
-                return Contents(frozenset(classes), unknown=True)
-            found = self._expand(current_module, current, pending)
+                return Contents(frozenset(classes), True, frozenset(functions))
+            found = self._expand(current_module, current, pending, functions)
             if found is None:
                 unknown = True  # part of it can be anything; the rest is still known to be in it
             else:
                 classes |= found
-        return Contents(frozenset(classes), unknown)
+        return Contents(frozenset(classes), unknown, frozenset(functions))
 
-    def _expand(self, module: Module, value: Value, pending: list[Step]) -> set[str] | None:
-        """Classes the value itself builds, with what it stands for pushed on ``pending``;
-        None when it can be anything."""
+    def _expand(
+        self, module: Module, value: Value, pending: list[Step], functions: set[str]
+    ) -> set[str] | None:
+        """Classes the value itself builds, with what it stands for pushed on ``pending`` and
+        the stored functions it holds added to ``functions``; None when it can be anything."""
         if isinstance(value, (Local, Param)):
             for site in self.values.mutations.get((module.name, value.scope, value.name), []):
                 pending.extend((module, part) for part in _call_parts(site.call))
+                functions.update(self._markers(module, site.call))
         if isinstance(value, Local):
             pending.extend((module, v) for v in self.values.locals_of(module, value))
             return set()
@@ -104,16 +111,28 @@ class ContentsAnalysis:
             return set()
         if isinstance(value, Call):
             pending.extend((module, part) for part in _call_parts(value))
-            return self._built_by(module, value.func, pending)
+            functions.update(self._markers(module, value))
+            return self._built_by(module, value.func, pending, functions)
         if isinstance(value, Attr):
             return self._attribute(module, value, pending)
         parts = _parts(value)
         if parts is None:
-            return set() if isinstance(value, Const) else None
+            # A constant, or a lambda (``compile(loss=lambda y, p: ...)``): no part of a model.
+            known = isinstance(value, Const) or (
+                isinstance(value, Opaque) and value.kind == "lambda"
+            )
+            return set() if known else None
         pending.extend((module, part) for part in parts)
         return set()
 
-    def _built_by(self, module: Module, func: Value, pending: list[Step]) -> set[str] | None:
+    def _markers(self, module: Module, call: Call) -> list[str]:
+        if call.span is None:
+            return []
+        return self.stored.markers_at.get((module.name, call.span), [])
+
+    def _built_by(
+        self, module: Module, func: Value, pending: list[Step], functions: set[str]
+    ) -> set[str] | None:
         if not isinstance(func, Ref):
             pending.append((module, func))  # A()(x), builder.build(), ...
             return set()
@@ -123,6 +142,7 @@ class ContentsAnalysis:
         if names.keras_name(callee) is not None:
             # A loaded model holds whatever the file held; Keras' own constructors add nothing.
             return None if names.model_loader(callee) else set()
+        functions.update(self.stored.reachable(callee))
         return set(self.values.reachable_classes(callee))
 
     def _self_classes(self, module: Module, param: Param) -> set[str] | None:

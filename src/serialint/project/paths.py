@@ -52,6 +52,19 @@ class PathText:
         return f".{extension}" if dot and (base or after_hole) else ""
 
 
+def same_file(first: PathText, second: PathText) -> bool:
+    """Can the two paths name the same file?  Equal constant paths, or constant ends (after
+    the last non-constant part) of which one ends the other, naming at least a file."""
+    if HOLE not in first.text and HOLE not in second.text:
+        return first.text == second.text
+    ends = sorted((first.tail, second.tail), key=lambda t: len(t or ""))
+    short, long = ends
+    if short is None or long is None:
+        return False
+    name = short.replace("\\", "/").rpartition("/")[2]
+    return "." in name and len(name) > 2 and long.endswith(short)
+
+
 class Paths:
     def __init__(self, values: Values) -> None:
         self.values = values

@@ -321,6 +321,16 @@ class Registry:
         found = {r.registry for r in self.registrations(cls)}
         return ANY in found or wanted in found or (wanted == ANY and bool(found))
 
+    def function_registered(self, qualified: str) -> bool:
+        """A project function registered by a decorator, a call or a registry dict."""
+        if qualified in self.registered:
+            return True
+        found = self.modules.function_fact(qualified)
+        if found is None:
+            return False
+        module, function = found
+        return any(self.decorator_registry(module, d) is not None for d in function.decorators)
+
     def wrong_registrations(self, cls: ProjectClass) -> list[Registration]:
         """Registrations in the other Keras's registry (a tf.keras class registered through
         keras.saving on legacy Keras): a load looks in the class's own and misses it."""

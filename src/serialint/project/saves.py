@@ -152,5 +152,9 @@ class Saves:
         """Saves whose value is traced to contain the class."""
         return [s for s in self.sites if qualname in self.contents(s).classes]
 
+    def holding_function(self, marker: str) -> list[SaveSite]:
+        """Saves whose value is traced to hold the stored function (see StoredFunctions)."""
+        return [s for s in self.sites if marker in self.contents(s).functions]
+
     def untraced(self, *, whole: bool) -> list[SaveSite]:
         return [s for s in self.sites if s.whole == whole and self.contents(s).unknown]

@@ -44,13 +44,20 @@ class Mapping:
 
 @dataclass(frozen=True)
 class Contents:
-    """The project classes a value (a model, usually) can contain; ``unknown``: maybe any."""
+    """The project classes a value (a model, usually) can contain, and the markers of the
+    stored functions (Lambda layers, functions passed by reference) it can hold; ``unknown``:
+    maybe any."""
 
     classes: frozenset[str] = frozenset()
     unknown: bool = False
+    functions: frozenset[str] = frozenset()
 
     def __or__(self, other: Contents) -> Contents:
-        return Contents(self.classes | other.classes, self.unknown or other.unknown)
+        return Contents(
+            self.classes | other.classes,
+            self.unknown or other.unknown,
+            self.functions | other.functions,
+        )
 
 
 UNKNOWN = Contents(unknown=True)

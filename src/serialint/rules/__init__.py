@@ -16,6 +16,10 @@ from serialint.rules.classes.ser107_model_subclass_config_defaults import (
 from serialint.rules.classes.ser108_mixed_keras_registries import MixedKerasRegistries
 from serialint.rules.classes.ser109_unbuilt_state import UnbuiltState
 from serialint.rules.classes.ser110_non_json_config_value import NonJsonConfigValue
+from serialint.rules.functions.ser201_unregistered_custom_function import (
+    UnregisteredCustomFunction,
+)
+from serialint.rules.functions.ser202_lambda_layer import LambdaLayer
 from serialint.rules.loading.ser304_weights_loaded_as_model import WeightsLoadedAsModel
 from serialint.rules.loading.ser401_load_without_custom_objects import LoadWithoutCustomObjects
 from serialint.rules.loading.ser403_unsafe_deserialization import UnsafeDeserialization
@@ -36,6 +40,8 @@ ALL_RULES: tuple[type[Rule], ...] = (
     MixedKerasRegistries,
     UnbuiltState,
     NonJsonConfigValue,
+    UnregisteredCustomFunction,
+    LambdaLayer,
     PickleModel,
     LegacyH5Format,
     SavePathWithoutExtension,

@@ -1,0 +1,59 @@
+"""Count, per gate, the Lambda layers and function arguments that SER201/SER202 gates silence on the
+labelled projects, and how many of those are labelled FLAG (README, "Function and Lambda rules").
+
+    python benchmarks/dogfood/gates_functions.py
+"""
+
+import collections
+import json
+from pathlib import Path
+
+from serialint.api import Workspace
+from serialint.catalogue import load_catalogue
+from serialint.config import Config, find_project_root
+from serialint.rules.functions import stored
+
+LABELS = Path(Path(__file__).resolve().parent / "labels-saveload")
+cat = load_catalogue()
+counts = collections.Counter()
+for lf in sorted(LABELS.glob("*.jsonl")):
+    root = Path("/work/dogfood/src") / lf.stem
+    if not root.is_dir():
+        continue
+    labels = [json.loads(row) for row in lf.read_text().splitlines() if row.strip()]
+    flags = {
+        (x["file"], int(x["line"]))
+        for x in labels
+        if x.get("code") in ("SER201", "SER202") and x["verdict"] == "FLAG"
+    }
+    r, marked = find_project_root([root])
+    ws, _ = Workspace.load([root], Config(root=r, index_root=marked), None, cat)
+    p = ws.project
+    allowed = (
+        set((Path(__file__).resolve().parent / "keras-io-subset-files.txt").read_text().split())
+        if lf.stem.endswith("io-subset")
+        else None
+    )
+    for use in p.stored_functions.uses:
+        try:
+            rel = use.module.path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            continue
+        if allowed is not None and rel not in allowed:
+            continue
+        line = use.site.span.line
+        real = any(f == rel and -2 <= line - labelled <= 6 for f, labelled in flags)
+        # which gate silences it, in the rules' order
+        gate = None
+        if p.builds_internal_sublayer(use):
+            gate = "internal"
+        elif not p.use_saved_whole(use):
+            _, state = p.saves_of(p.saves.holding_function(use.marker), use.module)
+            gate = "weights only" if state else "never saved whole"
+        else:
+            if not stored.hazards(p, use):
+                gate = "provided/compile=False/registered"
+        if gate:
+            counts[(gate, "real" if real else "ok")] += 1
+for k, v in sorted(counts.items()):
+    print(k, v)

@@ -1,0 +1,1 @@
+"""Rules about functions Keras stores with a model: Lambda layers, functions passed by reference."""
