@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from serialint.project import FunctionUse, Module, Project
-from serialint.rules.base import Rule, RuleContext, Violation
-from serialint.rules.functions.stored import Hazard, hazards
+from serialint.project import FunctionUse, Project
+from serialint.rules.base import RuleContext, Violation
+from serialint.rules.functions.stored import Hazard, StoredFunctionRule, hazards
 
 
-class UnregisteredCustomFunction(Rule):
+class UnregisteredCustomFunction(StoredFunctionRule):
     code = "SER201"
 
     VALID = (
@@ -54,17 +54,10 @@ class UnregisteredCustomFunction(Rule):
         "model.save('m.keras')\n",
     )
 
-    @classmethod
-    def applies_to(cls, module: Module, project: Project) -> bool:
-        return any(_candidates(project, use) for use in project.stored_functions.in_module(module))
-
     def check(self, context: RuleContext) -> Iterator[Violation]:
-        project = context.project
         by_call: dict[int, list[tuple[FunctionUse, list[Hazard]]]] = {}
-        for use in project.stored_functions.in_module(context.module):
-            found = _candidates(project, use)
-            if found and project.use_saved_whole(use):
-                by_call.setdefault(id(use.site), []).append((use, found))
+        for use, found in self.saved_hazards(context):
+            by_call.setdefault(id(use.site), []).append((use, found))
         for uses in by_call.values():  # one finding per call: compile(loss=f, metrics=[g])
             use, found = uses[0]
             functions = list(dict.fromkeys(h.function.name for _, f in uses for h in f))
@@ -87,8 +80,8 @@ class UnregisteredCustomFunction(Rule):
                 ),
             )
 
-
-def _candidates(project: Project, use: FunctionUse) -> list[Hazard]:
-    if use.lambda_layer:
-        return []  # SER202's
-    return [h for h in hazards(project, use) if h.function.kind != "lambda"]
+    @staticmethod
+    def candidates(project: Project, use: FunctionUse) -> list[Hazard]:
+        if use.lambda_layer:
+            return []  # SER202's
+        return [h for h in hazards(project, use) if h.function.kind != "lambda"]

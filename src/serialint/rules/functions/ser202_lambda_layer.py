@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from serialint.project import FunctionUse, Module, Project
-from serialint.rules.base import Rule, RuleContext, Violation
-from serialint.rules.functions.stored import Hazard, hazards
+from serialint.project import FunctionUse, Project
+from serialint.rules.base import RuleContext, Violation
+from serialint.rules.functions.stored import Hazard, StoredFunctionRule, hazards
 
 
-class LambdaLayer(Rule):
+class LambdaLayer(StoredFunctionRule):
     code = "SER202"
 
     VALID = (
@@ -47,16 +47,8 @@ class LambdaLayer(Rule):
         "model.save('m.keras')\n",
     )
 
-    @classmethod
-    def applies_to(cls, module: Module, project: Project) -> bool:
-        return any(_candidates(project, use) for use in project.stored_functions.in_module(module))
-
     def check(self, context: RuleContext) -> Iterator[Violation]:
-        project = context.project
-        for use in project.stored_functions.in_module(context.module):
-            found = _candidates(project, use)
-            if not found or not project.use_saved_whole(use):
-                continue
+        for use, found in self.saved_hazards(context):
             first = found[0]
             kind = first.function.kind
             what = {"lambda": "a Python lambda", "partial": "a `functools.partial` of "}.get(
@@ -75,12 +67,12 @@ class LambdaLayer(Rule):
                 ),
             )
 
-
-def _candidates(project: Project, use: FunctionUse) -> list[Hazard]:
-    """A Lambda layer's hazards; for other arguments, only Python lambdas (stored as bytecode;
-    named functions there are SER201's)."""
-    if use.lambda_layer:
-        return hazards(project, use)
-    if not any(f.kind == "lambda" for f in use.functions):
-        return []
-    return [h for h in hazards(project, use) if h.function.kind == "lambda"]
+    @staticmethod
+    def candidates(project: Project, use: FunctionUse) -> list[Hazard]:
+        """A Lambda layer's hazards; for other arguments, only Python lambdas (stored as bytecode;
+        named functions there are SER201's)."""
+        if use.lambda_layer:
+            return hazards(project, use)
+        if not any(f.kind == "lambda" for f in use.functions):
+            return []
+        return [h for h in hazards(project, use) if h.function.kind == "lambda"]

@@ -3,9 +3,11 @@ pages of SER201 and SER202 quote the errors)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from serialint.project import FunctionUse, Project, StoredFunction
+from serialint.project import FunctionUse, Module, Project, StoredFunction
+from serialint.rules.base import Rule, RuleContext
 
 LAMBDA_REFUSED_K3 = (
     'Keras 3 refuses the load without `safe_mode=False` ("Requested the deserialization of a '
@@ -71,3 +73,24 @@ def _compile_skipped(project: Project, use: FunctionUse) -> bool:
 
 def hazards(project: Project, use: FunctionUse) -> list[Hazard]:
     return [h for f in use.functions if (h := hazard(project, use, f)) is not None]
+
+
+class StoredFunctionRule(Rule):
+    """A rule about some of the hazards of stored functions, in models that can be saved
+    whole: ``candidates`` says which hazards of a use are this rule's."""
+
+    @staticmethod
+    def candidates(project: Project, use: FunctionUse) -> list[Hazard]:
+        raise NotImplementedError
+
+    @classmethod
+    def applies_to(cls, module: Module, project: Project) -> bool:
+        uses = project.stored_functions.in_module(module)
+        return any(cls.candidates(project, use) for use in uses)
+
+    def saved_hazards(self, context: RuleContext) -> Iterator[tuple[FunctionUse, list[Hazard]]]:
+        project = context.project
+        for use in project.stored_functions.in_module(context.module):
+            found = self.candidates(project, use)
+            if found and project.use_saved_whole(use):
+                yield use, found
