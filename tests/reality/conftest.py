@@ -27,5 +27,6 @@ def rules() -> dict[str, dict[str, Any]]:
             "SER306",
             "SER401",
             "SER403",
+            "SER405",
         )
     }

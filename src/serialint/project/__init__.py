@@ -25,7 +25,7 @@ from serialint.project.contents import ContentsAnalysis
 from serialint.project.imports import ImportGraph
 from serialint.project.loads import Loads, LoadSite
 from serialint.project.modules import Module, Modules
-from serialint.project.paths import HOLE, Paths, same_file
+from serialint.project.paths import HOLE, Paths, PathText, same_file
 from serialint.project.registry import Registration, Registry
 from serialint.project.saves import Saves, SaveSite
 from serialint.project.semantics import Semantics, infer_semantics
@@ -362,6 +362,34 @@ class Project:
                 found.setdefault(path.text, save)
         return found
 
+    @cached_property
+    def savedmodel_writes(self) -> list[tuple[PathText, SaveSite]]:
+        """Paths the project writes a TensorFlow SavedModel directory to: ``tf.saved_model.save``,
+        ``model.export``, and a whole save without an extension (a SavedModel in Keras 2)."""
+        found = []
+        for save in self.saves.sites:
+            path = self.paths.of(save.module, save.path)
+            if path is None:
+                continue
+            # Keras 2 writes a SavedModel for any whole-save path but .keras/.h5/.hdf5.
+            keras_save = save.whole and save.function in ("save", "save_model", "ModelCheckpoint")
+            savedmodel_path = path.extension is not None and not path.ends_with(*_MODEL_FILES)
+            if save.function in ("saved_model", "export") or (keras_save and savedmodel_path):
+                found.append((path, save))
+        return found
+
+    def savedmodel_read_by(self, load: LoadSite) -> SaveSite | None:
+        """The save writing a SavedModel directory where a Keras load reads, linked by path."""
+        if load.wrapper is not None or load.function != "load_model":
+            return None
+        for path in self.paths.each(load.module, load.site.call.argument(0, "filepath")):
+            if path.ends_with(*_MODEL_FILES):
+                continue
+            for written, save in self.savedmodel_writes:
+                if same_file(path, written):
+                    return save
+        return None
+
     def config_judged(self, cls: ProjectClass) -> bool:
         """Is the class's config written to model files?  Concrete, not rebuilt by a parent,
         and persisted by class name (the same evidence SER101 uses)."""
@@ -631,6 +659,7 @@ class Project:
         return found
 
 
+_MODEL_FILES = (".keras", ".h5", ".hdf5")
 _CONFIG_LOADS = frozenset({"model_from_json", "model_from_yaml", "model_from_config"})
 
 # Names that say "a base to derive from" (not BaselineModel, not AbstractionLayer).

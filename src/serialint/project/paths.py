@@ -61,7 +61,9 @@ def same_file(first: PathText, second: PathText) -> bool:
     short, long = ends
     if short is None or long is None:
         return False
-    name = short.replace("\\", "/").rpartition("/")[2]
+    directory, _, name = short.replace("\\", "/").rpartition("/")
+    if short == long and (directory or "/" in short) and len(name) > 2:
+        return True  # f"{run}/action_model" both times: the same directory or file name
     return "." in name and len(name) > 2 and long.endswith(short)
 
 
@@ -112,6 +114,16 @@ class Paths:
             found = self.values.global_values(qualified) if qualified else None
             return self._one(found[0], found[1], d) if found is not None else None
         return None
+
+    def each(self, module: Module, value: Value | None) -> list[PathText]:
+        """Every path a value can be: one per assignment of a variable assigned in branches
+        (``path = FN if exists(FN) else f"../{FN}"`` as an if/else)."""
+        if isinstance(value, Local):
+            assigned = self.values.locals_of(module, value)
+            if len(assigned) > 1:
+                return [p for a in assigned if (p := self.of(module, a)) is not None]
+        path = self.of(module, value)
+        return [path] if path is not None else []
 
     def _one(self, module: Module, assigned: tuple[Value, ...], depth: int) -> PathText | None:
         """A variable's value when every assignment gives the same suffix."""

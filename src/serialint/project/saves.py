@@ -91,7 +91,8 @@ class Saves:
             return SaveSite(module, site, whole, value, "ModelCheckpoint", path, checkpoint.flavor)
         if callee in names.STATE_ONLY_SAVES:
             if callee is not None and callee.endswith("saved_model.save"):
-                return SaveSite(module, site, False, call.argument(0, "obj"), "saved_model")
+                obj, export_dir = call.argument(0, "obj"), call.argument(1, "export_dir")
+                return SaveSite(module, site, False, obj, "saved_model", export_dir)
             if callee is not None and callee.endswith(".Checkpoint"):
                 saved = Seq("list", tuple(k.value for k in call.keywords))
                 return SaveSite(module, site, False, saved, "Checkpoint")
