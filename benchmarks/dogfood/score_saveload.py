@@ -42,16 +42,21 @@ def _near(code: str, label: int, row: int) -> bool:
     return abs(label - row) <= 2
 
 
-def score(src: Path, code: str, details: bool) -> collections.Counter[str]:
+def score(src: Path, code: str, details: bool, labels_dir: Path) -> collections.Counter[str]:
     counts: collections.Counter[str] = collections.Counter()
-    for labels_file in sorted(LABELS.glob("*.jsonl")):
+    for labels_file in sorted(labels_dir.glob("*.jsonl")):
         root = src / labels_file.stem
         if not root.is_dir():
             continue
+        # A project labelled only in part names the folders it covers in <project>.scope.
+        scope_file = labels_file.with_suffix(".scope")
+        scope = tuple(scope_file.read_text().split()) if scope_file.exists() else ("",)
         labels = [json.loads(line) for line in labels_file.read_text().splitlines() if line.strip()]
         positives = [x for x in labels if x.get("code") == code and x["verdict"] == "FLAG"]
         matched: set[int] = set()
         for file, row, message in findings(root, code):
+            if not file.startswith(scope):
+                continue
             hit = [
                 i
                 for i, x in enumerate(positives)
@@ -78,9 +83,10 @@ def main() -> None:
     parser.add_argument("src", type=Path)
     parser.add_argument("codes", nargs="+")
     parser.add_argument("--details", action="store_true")
+    parser.add_argument("--labels", type=Path, default=LABELS, help="labels-heldout/, ...")
     args = parser.parse_args()
     for code in args.codes:
-        counts = score(args.src, code, args.details)
+        counts = score(args.src, code, args.details, args.labels)
         tp, fp, fn = counts["tp"], counts["fp"], counts["fn"]
         precision = f"{tp / (tp + fp):.2f}" if tp + fp else "-"
         recall = f"{tp / (tp + fn):.2f}" if tp + fn else "-"

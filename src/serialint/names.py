@@ -319,6 +319,25 @@ PICKLE_DUMPERS: frozenset[str] = frozenset(
 )
 
 
+# ... and their loads.
+PICKLE_LOADERS: frozenset[str] = frozenset(
+    {
+        "pickle.load",
+        "pickle.loads",
+        "_pickle.load",
+        "_pickle.loads",
+        "cPickle.load",
+        "cPickle.loads",
+        "joblib.load",
+        "sklearn.externals.joblib.load",
+        "dill.load",
+        "dill.loads",
+        "cloudpickle.load",
+        "cloudpickle.loads",
+    }
+)
+
+
 def is_pickle_dump(qualified: str | None) -> bool:
     return qualified in PICKLE_DUMPERS
 

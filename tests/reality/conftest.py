@@ -27,6 +27,7 @@ def rules() -> dict[str, dict[str, Any]]:
             "SER306",
             "SER401",
             "SER403",
+            "SER404",
             "SER405",
         )
     }

@@ -26,6 +26,7 @@ from serialint.project.imports import ImportGraph
 from serialint.project.loads import Loads, LoadSite
 from serialint.project.modules import Module, Modules
 from serialint.project.paths import HOLE, Paths, PathText, same_file
+from serialint.project.pickles import Pickles, PickleSite
 from serialint.project.registry import Registration, Registry
 from serialint.project.saves import Saves, SaveSite
 from serialint.project.semantics import Semantics, infer_semantics
@@ -40,6 +41,7 @@ __all__ = [
     "LoadSite",
     "Module",
     "Persistence",
+    "PickleSite",
     "Project",
     "ProjectClass",
     "SaveSite",
@@ -90,6 +92,7 @@ class Project:
         self.saves = Saves(self.modules, self.values, self.contents)
         self.kinds = ValueKinds(self.modules, self.classes, self.values)
         self.paths = Paths(self.values)
+        self.pickles = Pickles(self.modules, self.values, self.paths)
         self.configs = ConfigAnalysis(
             self.classes,
             self.values,
@@ -388,6 +391,19 @@ class Project:
             for written, save in self.savedmodel_writes:
                 if same_file(path, written):
                     return save
+        return None
+
+    def pickled_model_read_by(self, load: PickleSite) -> tuple[PickleSite, str] | None:
+        """The dump of a Keras model or layer whose file this pickle load reads (linked by path),
+        and what it pickles ("model" or "layer")."""
+        for dump in self.pickles.dumps:
+            if dump.value is None or not any(
+                same_file(read, written) for read in load.files for written in dump.files
+            ):
+                continue
+            kind = self.values.keras_value_kind(dump.module, dump.value, dump.site.span.line)
+            if kind in ("model", "layer"):
+                return dump, kind
         return None
 
     def config_judged(self, cls: ProjectClass) -> bool:

@@ -23,6 +23,7 @@ from serialint.rules.functions.ser202_lambda_layer import LambdaLayer
 from serialint.rules.loading.ser304_weights_loaded_as_model import WeightsLoadedAsModel
 from serialint.rules.loading.ser401_load_without_custom_objects import LoadWithoutCustomObjects
 from serialint.rules.loading.ser403_unsafe_deserialization import UnsafeDeserialization
+from serialint.rules.loading.ser404_pickle_load_model import PickleLoadModel
 from serialint.rules.loading.ser405_savedmodel_loaded_as_keras import SavedModelLoadedAsKeras
 from serialint.rules.saving.ser301_pickle_model import PickleModel
 from serialint.rules.saving.ser302_legacy_h5_format import LegacyH5Format
@@ -51,6 +52,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     WeightsFilename,
     LoadWithoutCustomObjects,
     UnsafeDeserialization,
+    PickleLoadModel,
     SavedModelLoadedAsKeras,
 )
 RULES_BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in ALL_RULES}
