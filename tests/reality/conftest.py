@@ -26,6 +26,7 @@ def rules() -> dict[str, dict[str, Any]]:
             "SER305",
             "SER306",
             "SER401",
+            "SER402",
             "SER403",
             "SER404",
             "SER405",

@@ -321,6 +321,23 @@ class Registry:
         found = {r.registry for r in self.registrations(cls)}
         return ANY in found or wanted in found or (wanted == ANY and bool(found))
 
+    def registered_keys(self, qualified: str) -> set[str | None]:
+        """The keys a project class or function is registered under (None: not readable)."""
+        keys: set[str | None] = {e.key for e in self.entries if e.qualname == qualified}
+        cls = self.classes.get(qualified)
+        if cls is not None:
+            keys |= {r.key for r in self.registrations(cls)}
+            return keys
+        found = self.modules.function_fact(qualified)
+        if found is not None:
+            module, function = found
+            for decorator in function.decorators:
+                if self.decorator_registry(module, decorator) is None:
+                    continue
+                parts = self._decorator_key(decorator) if isinstance(decorator, Call) else None
+                keys.add(f"{parts[0]}>{parts[1] or function.name}" if parts else None)
+        return keys
+
     def function_registered(self, qualified: str) -> bool:
         """A project function registered by a decorator, a call or a registry dict."""
         if qualified in self.registered:

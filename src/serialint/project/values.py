@@ -259,6 +259,28 @@ class Values:
         # this project.
         return Mapping()
 
+    def entries(self, module: Module, value: Value, depth: int = 0) -> list[tuple[str, Value]]:
+        """The constant-keyed entries a dict expression is seen to hold: a literal, ``dict(a=A)``,
+        a variable's literal assignments and ``d["k"] = v`` stores."""
+        if depth > _MAX_DEPTH:
+            return []
+        found: list[tuple[str, Value]] = []
+        if isinstance(value, DictLit):
+            for key, item in zip(value.keys, value.values, strict=True):
+                if isinstance(key, Const) and isinstance(key.value, str):
+                    found.append((key.value, item))
+                elif key is None:
+                    found += self.entries(module, item, depth + 1)
+        elif isinstance(value, Call) and self.qualify(module, value.func) in ("dict", "?dict"):
+            found += [(k.name, k.value) for k in value.keywords if k.name]
+        elif isinstance(value, Local):
+            for assigned in self.locals_of(module, value):
+                found += self.entries(module, assigned, depth + 1)
+            for store in self.stores.get((module.name, value.scope, value.name), []):
+                if isinstance(store.key, Const) and isinstance(store.key.value, str):
+                    found.append((store.key.value, store.value))
+        return found
+
     @staticmethod
     def update_arguments(site: CallSite) -> Iterator[Value]:
         """``d.update(a, b=B)``: what flows into the dict."""

@@ -22,6 +22,7 @@ from serialint.rules.functions.ser201_unregistered_custom_function import (
 from serialint.rules.functions.ser202_lambda_layer import LambdaLayer
 from serialint.rules.loading.ser304_weights_loaded_as_model import WeightsLoadedAsModel
 from serialint.rules.loading.ser401_load_without_custom_objects import LoadWithoutCustomObjects
+from serialint.rules.loading.ser402_custom_objects_key_mismatch import CustomObjectsKeyMismatch
 from serialint.rules.loading.ser403_unsafe_deserialization import UnsafeDeserialization
 from serialint.rules.loading.ser404_pickle_load_model import PickleLoadModel
 from serialint.rules.loading.ser405_savedmodel_loaded_as_keras import SavedModelLoadedAsKeras
@@ -51,6 +52,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     SaveOverwritePrompt,
     WeightsFilename,
     LoadWithoutCustomObjects,
+    CustomObjectsKeyMismatch,
     UnsafeDeserialization,
     PickleLoadModel,
     SavedModelLoadedAsKeras,
