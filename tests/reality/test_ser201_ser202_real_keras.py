@@ -31,14 +31,22 @@ attempt("save", lambda: runpy.run_path("case_module.py"))
 
 # The loader imports the case module only when IMPORT is true (a registered object needs it).
 LOAD = """
+import os
 import keras
 IMPORT = {imports}
 if IMPORT:
     import case_module
 attempt("load", lambda: keras.saving.load_model("model.keras"))
+if IMPORT and hasattr(case_module, "OBJECTS"):
+    attempt("load_with_objects", lambda: keras.saving.load_model(
+        "model.keras", custom_objects=case_module.OBJECTS))
 attempt("load_unsafe", lambda: keras.saving.load_model("model.keras", safe_mode=False))
 attempt("load_uncompiled", lambda: keras.saving.load_model("model.keras", compile=False))
 import numpy as np
+if os.path.exists("before.npy"):
+    before = np.load("before.npy")
+    after = keras.saving.load_model("model.keras")(np.ones((1, 4), "float32") * 3.0)
+    report("same_predictions", value=bool(np.allclose(before, np.asarray(after), atol=1e-4)))
 attempt("call_unsafe", lambda: keras.saving.load_model("model.keras", safe_mode=False)(np.ones((1, 4), "float32")))
 """
 
@@ -96,6 +104,53 @@ CASES: dict[str, tuple[str, bool]] = {
         "model.save('model.keras')\n",
         False,
     ),
+    # A bound method: no load can rebuild it, custom_objects or not.
+    "method": (
+        "import keras\n"
+        "class Scaler:\n    def scale(self, t):\n        return t * 2.0\n"
+        "SCALER = Scaler()\nOBJECTS = {'scale': SCALER.scale}\n"
+        "model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation=SCALER.scale)])\n"
+        "model.save('model.keras')\n",
+        True,
+    ),
+    # A lambda passed as an activation, and one passed as a loss.
+    "lambda_activation": (
+        "import keras\n"
+        "model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation=lambda t: t)])\n"
+        "model.save('model.keras')\n",
+        False,
+    ),
+    "lambda_loss": (
+        "import keras\n"
+        "model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])\n"
+        "model.compile(optimizer='adam', loss=lambda y, p: (y - p) ** 2)\n"
+        "model.save('model.keras')\n",
+        False,
+    ),
+    # Regularizer and initializer functions are interpreted, not located.
+    "regularizer_def": (
+        "import keras\n"
+        "def my_l1(w):\n    return 0.01 * keras.ops.sum(keras.ops.abs(w))\n"
+        "model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, kernel_regularizer=my_l1)])\n"
+        "model.save('model.keras')\n",
+        True,
+    ),
+    "initializer_def": (
+        "import keras\n"
+        "def my_ones(shape, dtype=None):\n    return keras.ops.ones(shape, dtype=dtype)\n"
+        "model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, kernel_initializer=my_ones)])\n"
+        "model.save('model.keras')\n",
+        True,
+    ),
+    # A project gelu that is not Keras' gelu: the load swaps in Keras' own.
+    "shadow_gelu": (
+        "import keras, numpy as np\n"
+        "def gelu(x):\n    return x * keras.ops.sigmoid(1.702 * x)\n"
+        "model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation=gelu)])\n"
+        "model.save('model.keras')\n"
+        "np.save('before.npy', model(np.ones((1, 4), 'float32') * 3.0).numpy())\n",
+        False,
+    ),
     # A Lambda made inside a custom layer's build: not stored, rebuilt on load.
     "internal_lambda": (
         "import keras\n"
@@ -112,8 +167,11 @@ CASES: dict[str, tuple[str, bool]] = {
 
 
 def _k2(source: str) -> str:
-    return source.replace("import keras\n", "import tf_keras as keras\n").replace(
-        "import functools, keras\n", "import functools\nimport tf_keras as keras\n"
+    return (
+        source.replace("import keras\n", "import tf_keras as keras\n")
+        .replace("import functools, keras\n", "import functools\nimport tf_keras as keras\n")
+        .replace("import keras, numpy as np\n", "import numpy as np\nimport tf_keras as keras\n")
+        .replace("keras.ops.", "keras.backend.")
     )
 
 
@@ -242,3 +300,102 @@ def test_every_builtin_name_resolves_to_a_keras_function(tmp_path: Path) -> None
     run.assert_clean_exit()
     for name in names:
         assert_succeeded(run.result(name))
+
+
+def test_a_bound_method_cannot_be_rebuilt_even_with_custom_objects(
+    runs: dict[str, ChildRun],
+) -> None:
+    run = runs["method_k3"]
+    assert_succeeded(run.result("save"))
+    for name in ("load", "load_with_objects"):
+        assert_failed(run.result(name), "TypeError", "Expected 'config' to be a dict for method")
+
+
+def test_a_lambda_outside_a_lambda_layer(runs: dict[str, ChildRun]) -> None:
+    activation = runs["lambda_activation_k3"]
+    for name in ("load", "load_unsafe"):
+        outcome = activation.result(name)
+        assert_failed(
+            outcome, outcome["type"], "Could not interpret activation function identifier"
+        )
+    loss = runs["lambda_loss_k3"]
+    assert_failed(
+        loss.result("load"), "ValueError", "Requested the deserialization of a Python lambda"
+    )
+    assert_succeeded(loss.result("load_unsafe"))
+    assert_succeeded(loss.result("load_uncompiled"))
+    k2_activation = runs["lambda_activation_k2"].result("load_unsafe")
+    assert_failed(k2_activation, k2_activation["type"], "Improper config format")
+    k2_loss = runs["lambda_loss_k2"]
+    refused = k2_loss.result("load")
+    assert_failed(refused, refused["type"], "safe_mode=False")
+    assert_succeeded(k2_loss.result("load_unsafe"))
+
+
+def test_regularizer_and_initializer_functions_are_not_interpreted(
+    runs: dict[str, ChildRun],
+) -> None:
+    for case, kind in (("regularizer_def", "regularizer"), ("initializer_def", "initializer")):
+        outcome = runs[f"{case}_k3"].result("load")
+        assert_failed(outcome, outcome["type"], f"Could not interpret {kind} identifier")
+
+
+def test_a_project_gelu_is_replaced_by_keras_gelu(runs: dict[str, ChildRun]) -> None:
+    run = runs["shadow_gelu_k3"]
+    assert_succeeded(run.result("load"))
+    assert run.result("same_predictions")["value"] is False
+
+
+def test_tf_keras_names_an_unknown_activation_function(runs: dict[str, ChildRun]) -> None:
+    outcome = runs["example201_k2"].result("load")
+    assert outcome["ok"] is False and "Unknown activation function" in outcome["message"]
+
+
+EXTERNAL = """
+import keras
+import tensorflow as tf
+for name in NAMES:
+    function = eval(name)
+    def round_trip():
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Lambda(function, output_shape=(4,))])
+        config = keras.saving.serialize_keras_object(model)
+        keras.saving.deserialize_keras_object(config)
+    attempt(name, round_trip)
+"""
+
+# Keras and TensorFlow functions people pass by reference, with their qualified names.
+EXTERNALS = {
+    "tf.nn.relu": "tensorflow.nn.relu",
+    "tf.nn.relu6": "tensorflow.nn.relu6",
+    "tf.nn.sigmoid": "tensorflow.nn.sigmoid",
+    "tf.nn.softmax": "tensorflow.nn.softmax",
+    "tf.nn.log_softmax": "tensorflow.nn.log_softmax",
+    "tf.nn.silu": "tensorflow.nn.silu",
+    "tf.nn.swish": "tensorflow.nn.swish",
+    "tf.nn.gelu": "tensorflow.nn.gelu",
+    "tf.nn.elu": "tensorflow.nn.elu",
+    "tf.math.tanh": "tensorflow.math.tanh",
+    "tf.nn.l2_normalize": "tensorflow.nn.l2_normalize",
+    "tf.reduce_mean": "tensorflow.reduce_mean",
+    "keras.ops.relu": "keras.ops.relu",
+    "keras.ops.abs": "keras.ops.abs",
+    "keras.ops.square": "keras.ops.square",
+    "keras.activations.swish": "keras.activations.swish",
+    "keras.activations.hard_swish": "keras.activations.hard_swish",
+    "tf.keras.activations.swish": "tensorflow.keras.activations.swish",
+}
+
+
+def test_which_library_functions_keras_finds_by_name(tmp_path: Path) -> None:
+    """The rule's prediction (external_found) against a real round trip, function by function."""
+    from serialint.rules.functions.stored import external_found
+
+    body = EXTERNAL.replace("NAMES", repr(list(EXTERNALS)))
+    run = run_scripts([(tmp_path, body)])[0]
+    run.assert_clean_exit()
+    for written, qualified in EXTERNALS.items():
+        outcome = run.result(written)
+        assert outcome["ok"] is external_found(qualified), (
+            written,
+            outcome.get("message", "")[:300],
+        )

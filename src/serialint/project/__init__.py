@@ -525,29 +525,23 @@ class Project:
         }
 
     def loads_meeting_use(self, use: FunctionUse) -> list[LoadSite]:
-        """Loads that can read a model holding the use.  Those whose path names a file a save
-        holding it writes; else those in the modules of those saves or of the use (a script
-        that saves and reloads); else every load of the project (a loader need not import the
-        code that built the model).  A ``model_from_json`` counts only when a ``to_json`` of
-        the project can write the model."""
+        """Loads that can read a model holding the use: any load of the project (a loader need
+        not import the code that built the model), except one whose constant path names a file
+        that no save holding the use writes (when every such save's path is known).  A
+        ``model_from_json`` counts only when a ``to_json`` of the project can write the model."""
         writes_config = self._writes_config(use)
-        loads = [
-            load for load in self.loads.sites if writes_config or load.function not in _CONFIG_LOADS
-        ]
         saves, _ = self.saves_of(self.saves.holding_function(use.marker), use.module)
-        written = [
-            path for save in saves if (path := self.paths.of(save.module, save.path)) is not None
-        ]
-        linked = []
-        for load in loads:
+        written = [self.paths.of(save.module, save.path) for save in saves]
+        known = [path for path in written if path is not None]
+        unknown_written = not saves or len(known) < len(written)
+        found = []
+        for load in self.loads.sites:
+            if load.function in _CONFIG_LOADS and not writes_config:
+                continue  # model_from_json reads what to_json wrote: none of it holds the use
             path = self.paths.of(load.module, load.site.call.argument(0, "filepath"))
-            if path is not None and any(same_file(path, w) for w in written):
-                linked.append(load)
-        if linked:
-            return linked
-        homes = {save.module.name for save in saves} | {use.module.name}
-        nearby = [load for load in loads if load.module.name in homes]
-        return nearby or loads
+            if path is None or unknown_written or any(same_file(path, w) for w in known):
+                found.append(load)
+        return found
 
     def _writes_config(self, use: FunctionUse) -> bool:
         return any(

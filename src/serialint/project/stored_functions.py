@@ -42,8 +42,10 @@ COMPILE_KEYWORDS = frozenset({"loss", "metrics", "weighted_metrics"})
 class StoredFunction:
     """One function a Keras call stores with the layer or model it builds."""
 
-    kind: str  # "lambda" (a Python lambda), "def", "method" or "partial"
-    function: str | None  # the project function's absolute name (None for a Python lambda)
+    # "lambda" (a Python lambda), "def", "method" (bound), "partial", "shadow" (a project
+    # function named like one of Keras' own), "external" (a Keras or TensorFlow function)
+    kind: str
+    function: str | None  # the function's absolute name (None for a Python lambda)
     name: str  # the name Keras stores ("<lambda>" for a lambda)
 
 
@@ -65,6 +67,15 @@ class FunctionUse:
     @property
     def marker(self) -> str:
         return use_marker(self.module, self.site.span)
+
+
+_LIBRARY_ROOTS = ("keras.", "tensorflow.", "tf_keras.")
+
+
+def _is_library_function(qualified: str) -> bool:
+    """A function of Keras or TensorFlow (lower-case by convention; classes are CamelCase)."""
+    last = qualified.rpartition(".")[2]
+    return qualified.startswith(_LIBRARY_ROOTS) and last[:1].islower()
 
 
 def use_marker(module: Module, span: Span) -> str:
@@ -129,12 +140,13 @@ class StoredFunctions:
             arguments = [
                 (k.name, k.value, k.span) for k in call.keywords if k.name in STORED_KEYWORDS
             ]
-            if keras.name in ("Lambda", "Activation"):
-                first = "function" if keras.name == "Lambda" else "activation"
-                value = call.argument(0, first)
-                if value is not None:
-                    spans = [k.span for k in call.keywords if k.name == first]
-                    arguments.append((first, value, spans[0] if spans else None))
+            if keras.name in ("Lambda", "Activation", "Dense"):
+                # Lambda(fn), Activation(fn), Dense(units, fn): passed by position.
+                first = {"Lambda": "function", "Activation": "activation"}.get(keras.name)
+                name, position = (first, 0) if first else ("activation", 1)
+                value = call.argument(position, name)
+                if value is not None and call.keyword(name) is None:
+                    arguments.append((name, value, None))
             if keras.name == "Lambda":
                 # One use per layer: its function, output_shape and mask are stored alike.
                 parts = [v for n, v, _ in arguments if n == "function"]
@@ -166,7 +178,11 @@ class StoredFunctions:
             if value.kind == "lambda":
                 yield StoredFunction("lambda", None, "<lambda>")
         elif isinstance(value, Ref):
-            yield from self._named(module, self.values.qualify(module, value), "def")
+            qualified = self.values.qualify(module, value)
+            if qualified is not None and _is_library_function(qualified):
+                yield StoredFunction("external", qualified, qualified.rpartition(".")[2])
+            else:
+                yield from self._named(module, qualified)
         elif isinstance(value, Local):
             nested = f"{value.scope}.{value.name}" if value.scope else value.name
             if nested in module.facts.functions:
@@ -188,15 +204,16 @@ class StoredFunctions:
             yield from self.functions(module, value.body, d)
             yield from self.functions(module, value.orelse, d)
 
-    def _named(self, module: Module, qualified: str | None, kind: str) -> Iterator[StoredFunction]:
+    def _named(self, module: Module, qualified: str | None) -> Iterator[StoredFunction]:
         if qualified is None:
             return
         found = self.modules.function_fact(qualified)
         if found is not None:
-            function = found[1]
-            if function.in_class is None and function.name in names.KERAS_BUILTIN_FUNCTIONS:
-                return  # stored as "mish": the load finds Keras' own function by that name
-            yield StoredFunction("method" if function.in_class else kind, qualified, function.name)
+            # Through a name (``Acts.scaled`` too), a plain function; stored as "mish", a
+            # function named like one of Keras' own loads as Keras' function.
+            name = found[1].name
+            kind = "shadow" if name in names.KERAS_BUILTIN_FUNCTIONS else "def"
+            yield StoredFunction(kind, qualified, name)
             return
         where = self.values.global_values(qualified)  # swish = tf.nn.swish, act = make_act()
         if where is not None:

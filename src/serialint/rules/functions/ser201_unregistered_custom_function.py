@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from serialint.project import FunctionUse, Project
 from serialint.rules.base import RuleContext, Violation
-from serialint.rules.functions.stored import Hazard, StoredFunctionRule, hazards
+from serialint.rules.functions.stored import Hazard, StoredFunctionRule, fix_hint, hazards
 
 
 class UnregisteredCustomFunction(StoredFunctionRule):
@@ -69,15 +69,13 @@ class UnregisteredCustomFunction(StoredFunctionRule):
                 if all(u.compile_only for u, _ in uses) and first.function.kind != "partial"
                 else ""
             )
+            subject = "Function" if first.function.kind == "external" else "Project function"
             yield Violation(
                 span=use.span,
-                message=f"Project function {', '.join(f'`{n}`' for n in functions)} passed as "
+                message=f"{subject} {', '.join(f'`{n}`' for n in functions)} passed as "
                 f"{', '.join(f'`{a}=`' for a in arguments)} in a model that can be saved "
                 f"whole: {first.consequence}{compile_note}",
-                fix_hint=(
-                    "Decorate it with @keras.saving.register_keras_serializable(package=...) and "
-                    "import its module before loading, or pass it in custom_objects at every load"
-                ),
+                fix_hint=fix_hint(first),
             )
 
     @staticmethod
