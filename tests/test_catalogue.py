@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from serialint.catalogue import RuleDoc, load_catalogue
+from serialint.catalogue import RuleDoc, example_files, load_catalogue
 from serialint.rules import ALL_RULES, RULES_BY_CODE
 
 from .conftest import lint
@@ -36,13 +36,13 @@ def test_every_entry_is_complete_and_well_formed() -> None:
 
 @pytest.mark.parametrize("doc", RULE_DOCS, ids=lambda d: d.code)
 def test_bad_example_triggers_its_rule(doc: RuleDoc, tmp_path: Path) -> None:
-    findings = lint(tmp_path, {"example.py": doc.example})
+    findings = lint(tmp_path, example_files(doc.example))
     assert doc.code in {f.code for f in findings}
 
 
 @pytest.mark.parametrize("doc", RULE_DOCS, ids=lambda d: d.code)
 def test_good_example_is_quiet(doc: RuleDoc, tmp_path: Path) -> None:
-    findings = lint(tmp_path, {"example.py": doc.use_instead})
+    findings = lint(tmp_path, example_files(doc.use_instead))
     assert findings == []
 
 

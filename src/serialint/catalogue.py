@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,3 +102,18 @@ def load_catalogue(directory: Path | None = None) -> dict[str, RuleDoc]:
     if not docs:
         raise CatalogueError(f"{directory}: no rules found")
     return docs
+
+
+_FILE_MARKER = re.compile(r"^# --- ([\w./-]+\.py) ---$", re.MULTILINE)
+
+
+def example_files(source: str, default: str = "example.py") -> dict[str, str]:
+    """The files of a catalogue example: a project of several modules is written with a
+    ``# --- name.py ---`` line before each; otherwise the example is one file."""
+    parts = _FILE_MARKER.split(source)
+    if len(parts) == 1:
+        return {default: source}
+    files = {default: parts[0]} if parts[0].strip() else {}
+    for name, body in zip(parts[1::2], parts[2::2], strict=True):
+        files[name] = body.lstrip("\n")
+    return files

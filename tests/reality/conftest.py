@@ -30,5 +30,6 @@ def rules() -> dict[str, dict[str, Any]]:
             "SER403",
             "SER404",
             "SER405",
+            "SER406",
         )
     }

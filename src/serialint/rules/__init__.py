@@ -26,6 +26,9 @@ from serialint.rules.loading.ser402_custom_objects_key_mismatch import CustomObj
 from serialint.rules.loading.ser403_unsafe_deserialization import UnsafeDeserialization
 from serialint.rules.loading.ser404_pickle_load_model import PickleLoadModel
 from serialint.rules.loading.ser405_savedmodel_loaded_as_keras import SavedModelLoadedAsKeras
+from serialint.rules.loading.ser406_registered_class_not_imported import (
+    RegisteredClassNotImported,
+)
 from serialint.rules.saving.ser301_pickle_model import PickleModel
 from serialint.rules.saving.ser302_legacy_h5_format import LegacyH5Format
 from serialint.rules.saving.ser303_save_path_without_extension import SavePathWithoutExtension
@@ -56,5 +59,6 @@ ALL_RULES: tuple[type[Rule], ...] = (
     UnsafeDeserialization,
     PickleLoadModel,
     SavedModelLoadedAsKeras,
+    RegisteredClassNotImported,
 )
 RULES_BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in ALL_RULES}
