@@ -219,6 +219,9 @@ _MODEL_LOADERS: dict[str, int] = {
     "models.model_from_json": 1,
     "models.model_from_yaml": 1,
     "models.model_from_config": 1,
+    # deserialize_keras_object(config, custom_objects=...) of a saved config (not inside a
+    # from_config, where it rebuilds a nested object: see Loads).
+    "saving.deserialize_keras_object": 1,
     # keras.Model.from_config(config, custom_objects=...) rebuilds a functional config.
     "models.Model.from_config": 1,
     "models.Sequential.from_config": 1,

@@ -406,9 +406,9 @@ class Project:
                 return dump, kind
         return None
 
-    def registered_needed_by(self, load: LoadSite) -> list[tuple[str, Module, SaveSite]]:
-        """Registered project classes and functions that the file a load reads holds, found by
-        linking the load's path to the whole saves writing it: (name, defining module, save)."""
+    def saves_read_by(self, load: LoadSite) -> list[SaveSite]:
+        """The whole saves writing the file a load reads, linked by path.  A program that writes
+        the file itself reads what it wrote (two tutorials may both use "my_model.keras")."""
         if load.wrapper is not None:
             return []
         paths = self.paths.each(load.module, load.site.call.argument(0, "filepath"))
@@ -417,26 +417,37 @@ class Project:
             written = self.paths.of(save.module, save.path)
             if save.whole and written is not None and any(same_file(p, written) for p in paths):
                 matching.append(save)
-        # A program that writes the file itself reads what it wrote (two tutorials may both
-        # use "my_model.keras").
         closure = self.import_closure(load.module)
         own = [save for save in matching if save.module.name in closure]
-        found: dict[str, tuple[str, Module, SaveSite]] = {}
-        for save in own or matching:
+        return own or matching
+
+    def functions_read_by(
+        self, load: LoadSite
+    ) -> list[tuple[FunctionUse, StoredFunction, SaveSite]]:
+        """The functions stored by name in the models a load reads (linked by path)."""
+        found = []
+        for save in self.saves_read_by(load):
             contents = self.saves.contents(save)
-            for qualname in sorted(contents.classes):
+            for use in self.stored_functions.uses:
+                if use.marker in contents.functions:
+                    found += [(use, function, save) for function in use.functions]
+        return found
+
+    def registered_needed_by(self, load: LoadSite) -> list[tuple[str, Module, SaveSite]]:
+        """Registered project classes and functions that the file a load reads holds:
+        (name, defining module, the save writing it)."""
+        found: dict[str, tuple[str, Module, SaveSite]] = {}
+        for save in self.saves_read_by(load):
+            for qualname in sorted(self.saves.contents(save).classes):
                 cls = self.classes.get(qualname)
                 if cls is not None and self.is_registered(cls) and self.classes.keras_kind(cls):
                     found.setdefault(qualname, (cls.name, cls.module, save))
-            for use in self.stored_functions.uses:
-                if use.marker not in contents.functions:
-                    continue
-                for function in use.functions:
-                    name = function.function
-                    if name and self.registry.function_registered(name):
-                        split = self.modules.split(name)
-                        if split is not None:
-                            found.setdefault(name, (function.name, split[0], save))
+        for _, function, save in self.functions_read_by(load):
+            name = function.function
+            if name and self.registry.function_registered(name):
+                split = self.modules.split(name)
+                if split is not None:
+                    found.setdefault(name, (function.name, split[0], save))
         return list(found.values())
 
     def config_judged(self, cls: ProjectClass) -> bool:

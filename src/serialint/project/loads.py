@@ -45,6 +45,9 @@ class Loads:
             for site in module.facts.calls:
                 callee = values.qualify(module, site.call.func)
                 loader = names.model_loader(callee)
+                nested = loader is not None and loader[0] == "deserialize_keras_object"
+                if nested and site.in_class is not None:
+                    loader = None  # a nested object rebuilt inside a from_config
                 if loader is not None:
                     direct.append(self._load(module, site, loader[0], loader[1], None))
                 elif callee is not None:

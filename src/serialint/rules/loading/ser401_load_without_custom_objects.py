@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from serialint import names
-from serialint.project import Module, Project
+from serialint.paths import relative_posix
+from serialint.project import FunctionUse, LoadSite, Module, Project, SaveSite, StoredFunction
 from serialint.rules.base import Rule, RuleContext, Violation
+from serialint.rules.functions.stored import major
 from serialint.rules.messages import describe_class, load_failure
 
 _SHOWN = 3  # classes named in one message
@@ -47,14 +49,22 @@ class LoadWithoutCustomObjects(Rule):
 
     @classmethod
     def applies_to(cls, module: Module, project: Project) -> bool:
-        return any(
-            not load.passes_custom_objects and not load.in_scope
-            for load in project.loads.in_module(module)
-        ) and bool(project.classes_relevant_to(module))
+        loads = project.loads.in_module(module)
+        return bool(loads) and (
+            bool(project.stored_functions.uses)
+            or (
+                any(not load.passes_custom_objects and not load.in_scope for load in loads)
+                and bool(project.classes_relevant_to(module))
+            )
+        )
 
     def check(self, context: RuleContext) -> Iterator[Violation]:
         project = context.project
         for load in project.loads.in_module(context.module):
+            missing = _missing_functions(project, load)
+            if missing:
+                yield _function_violation(project, load, missing)
+                continue
             if load.passes_custom_objects or load.in_scope:
                 continue
             relevant = project.relevant_to_load(load)
@@ -82,3 +92,52 @@ class LoadWithoutCustomObjects(Rule):
                     "and import their modules in this program before it loads"
                 ),
             )
+
+
+def _missing_functions(
+    project: Project, load: LoadSite
+) -> list[tuple[FunctionUse, StoredFunction, SaveSite]]:
+    """Project functions stored by name in the file the load reads (linked by path) that the
+    load does not hand over: Keras cannot find them (KERAS-SEMANTICS 2f)."""
+    if load.provided is None:
+        return []  # a custom_objects or scope we cannot read may hold them
+    found: list[tuple[FunctionUse, StoredFunction, SaveSite]] = []
+    for use, function, save in project.functions_read_by(load):
+        name = function.function
+        if function.kind != "def" or name is None or name in load.provided:
+            continue
+        if use.compile_only and load.compile_false:
+            continue  # losses and metrics live only in the compile config
+        if use.lambda_layer and major(project, use) == 2:
+            continue  # tf-keras stores a Lambda's def as bytecode (SER202's)
+        if project.registry.function_registered(name):
+            continue
+        if all(f is not function for _, f, _ in found):
+            found.append((use, function, save))
+    return found
+
+
+def _function_violation(
+    project: Project, load: LoadSite, missing: list[tuple[FunctionUse, StoredFunction, SaveSite]]
+) -> Violation:
+    shown = ", ".join(f"`{f.name}`" for _, f, _ in missing[:_SHOWN])
+    if len(missing) > _SHOWN:
+        shown += f" and {len(missing) - _SHOWN} more"
+    save = missing[0][2]
+    written = f"{relative_posix(save.module.path, project.root)}:{save.site.span.line}"
+    without = "with a `custom_objects` that lacks" if load.passes_custom_objects else "without"
+    only_compile = all(use.compile_only for use, _, _ in missing)
+    note = "; `compile=False` avoids them (losses and metrics)" if only_compile else ""
+    return Violation(
+        span=load.site.func_span,
+        message=(
+            f"`{load.function}` {without} the project function{'s' if len(missing) > 1 else ''} "
+            f"{shown} that the model saved at "
+            f'{written} stores by name: the load fails with "Could not locate function '
+            f"'{missing[0][1].name}'\"{note}"
+        ),
+        fix_hint=(
+            "Pass them in custom_objects={...}, or register them with "
+            "@keras.saving.register_keras_serializable and import their module before loading"
+        ),
+    )
