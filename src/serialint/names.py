@@ -322,6 +322,17 @@ PICKLE_DUMPERS: frozenset[str] = frozenset(
 )
 
 
+# Pickler classes: ``pickle.Pickler(f).dump(obj)``.
+PICKLERS = frozenset(
+    {
+        "pickle.Pickler",
+        "_pickle.Pickler",
+        "dill.Pickler",
+        "cloudpickle.Pickler",
+        "cloudpickle.CloudPickler",
+    }
+)
+
 # ... and their loads.
 PICKLE_LOADERS: frozenset[str] = frozenset(
     {

@@ -14,9 +14,9 @@ from functools import cached_property
 from pathlib import Path
 
 from serialint import names
-from serialint.facts.model import Attr, Call, ModuleFacts, Ref
+from serialint.facts.model import Attr, Call, ModuleFacts, Param, Ref, Value
 from serialint.packaging import Packagings, is_test_module_name
-from serialint.paths import relative_parts, resolved
+from serialint.paths import relative_parts, relative_posix, resolved
 from serialint.project.arguments import ValueKinds
 from serialint.project.classes import Classes, KerasKind, ProjectClass
 from serialint.project.collisions import registration_collisions
@@ -395,16 +395,36 @@ class Project:
 
     def pickled_model_read_by(self, load: PickleSite) -> tuple[PickleSite, str] | None:
         """The dump of a Keras model or layer whose file this pickle load reads (linked by path),
-        and what it pickles ("model" or "layer")."""
+        and what it pickles (see pickled_keras)."""
         for dump in self.pickles.dumps:
             if dump.value is None or not any(
                 same_file(read, written) for read in load.files for written in dump.files
             ):
                 continue
-            kind = self.values.keras_value_kind(dump.module, dump.value, dump.site.span.line)
-            if kind in ("model", "layer"):
-                return dump, kind
+            what = self.pickled_keras(dump.module, dump.value, dump.site.span.line)
+            if what is not None:
+                return dump, what
         return None
+
+    def pickled_keras(self, module: Module, value: Value, line: int) -> str | None:
+        """What Keras object a pickled value holds, in words ("Keras model", "`Agent` object
+        holding a Keras model in `self.model`"); None when it holds none that can be seen."""
+        kind = self.values.keras_value_kind(module, value, line)
+        if kind is not None:
+            return f"Keras {kind}"
+        if isinstance(value, Param):  # a helper: save_model(model, path) pickles its argument
+            callers = self.values.model_arguments(module, value)
+            if not callers:
+                return None
+            shown = ", ".join(
+                f"{relative_posix(m.path, self.root)}:{c.span.line}" for m, c in callers[:3]
+            )
+            return f"Keras model (passed by {shown})"
+        holder = self.values.model_holder(module, value, line)
+        if holder is None:
+            return None
+        cls, attribute = holder
+        return f"`{cls.name}` object holding a Keras model in `self.{attribute}`"
 
     def saves_read_by(self, load: LoadSite) -> list[SaveSite]:
         """The whole saves writing the file a load reads, linked by path.  A program that writes

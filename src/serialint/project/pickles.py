@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from serialint import names
-from serialint.facts.model import Call, CallSite, Local, Ref, Value
+from serialint.facts.model import Call, CallSite, Local, Param, Ref, Value
 from serialint.project.modules import Module, Modules
 from serialint.project.paths import Paths, PathText
 from serialint.project.values import Values
@@ -47,6 +47,19 @@ class Pickles:
     def loads_in(self, module: Module) -> list[PickleSite]:
         return [load for load in self.loads if load.module.name == module.name]
 
+    def _passed(self, module: Module, param: Param, depth: int) -> tuple[PathText, ...]:
+        function = module.facts.functions.get(param.scope)
+        if function is None or function.in_class is not None:
+            return ()
+        positional = [p.name for p in function.params if p.kind == "positional"]
+        position = positional.index(param.name) if param.name in positional else -1
+        found: list[PathText] = []
+        for caller, site in self.values.calls_of(f"{module.name}.{function.qualname}"):
+            argument = site.call.argument(position, param.name)
+            if argument is not None:
+                found += self._files(caller, argument, depth + 1)
+        return tuple(found)
+
     def _opens(self, module: Module, call: Call) -> bool:
         if isinstance(call.func, Ref) and call.func.name == "?open":
             return True  # the builtin (the file does not bind the name)
@@ -57,8 +70,13 @@ class Pickles:
         the path of the ``open(...)`` that made the file object (``with open(p, "wb") as f``)."""
         if value is None or depth > _DEPTH:
             return ()
+        if isinstance(value, Param):  # a helper's path: what its callers pass
+            return self._passed(module, value, depth)
         if isinstance(value, Call) and self._opens(module, value):
-            return tuple(self.paths.each(module, value.argument(0, "file")))
+            argument = value.argument(0, "file")
+            if isinstance(argument, Param):
+                return self._passed(module, argument, depth)
+            return tuple(self.paths.each(module, argument))
         if isinstance(value, Local):
             found: list[PathText] = []
             for assigned in self.values.locals_of(module, value):

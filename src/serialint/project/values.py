@@ -28,6 +28,7 @@ from serialint.project.classes import Classes, ProjectClass
 from serialint.project.modules import Module, Modules
 
 _MAX_DEPTH = 10
+_PICKLING_METHODS = ("__getstate__", "__reduce__", "__reduce_ex__")
 
 
 @dataclass(frozen=True)
@@ -405,9 +406,16 @@ class Values:
             return self._annotation_kind(module, value.annotation) if value.annotation else None
         if isinstance(value, Attr):
             owner = value.value
-            if isinstance(owner, Param) and (cls := self.class_of_scope(module, owner.scope)):
-                for assigned in cls.fact.attribute(value.attr):
-                    kind = self.keras_value_kind(cls.module, assigned, 10**9, d)
+            cls = None
+            if isinstance(owner, Param):
+                cls = self.class_of_scope(module, owner.scope)
+            elif isinstance(owner, Local):  # agent = Agent(); agent.model
+                made = self._bound(module, owner, line)
+                if isinstance(made, Call):
+                    cls = self.classes.get(self.qualify(module, made.func))
+            for current in [cls, *self.classes.ancestors(cls)] if cls is not None else []:
+                for assigned in current.fact.attribute(value.attr):
+                    kind = self.keras_value_kind(current.module, assigned, 10**9, d)
                     if kind is not None:
                         return kind
             return None
@@ -417,6 +425,46 @@ class Values:
                 kind = self.keras_value_kind(module, item, line, d)
                 if kind is not None:
                     return kind
+        return None
+
+    def _bound(self, module: Module, local: Local, line: int) -> Value | None:
+        scope = module.facts.scopes.get(local.scope)
+        return scope.value_before(local.name, line) if scope is not None else None
+
+    def model_arguments(self, module: Module, param: Param) -> list[tuple[Module, CallSite]]:
+        """The calls of a project function (not a method) that pass a Keras model or layer for
+        ``param``: a helper that pickles or saves what it is given."""
+        function = module.facts.functions.get(param.scope)
+        if function is None or function.in_class is not None:
+            return []
+        positional = [p.name for p in function.params if p.kind == "positional"]
+        position = positional.index(param.name) if param.name in positional else -1
+        found = []
+        for caller, site in self.calls_of(f"{module.name}.{function.qualname}"):
+            argument = site.call.argument(position, param.name)
+            if argument is not None and self.keras_value_kind(caller, argument, site.span.line):
+                found.append((caller, site))
+        return found
+
+    def model_holder(
+        self, module: Module, value: Value, line: int
+    ) -> tuple[ProjectClass, str] | None:
+        """An instance of a project class (not a Keras one) that keeps a Keras model or layer in
+        an attribute and does not customise its pickling: (the class, the attribute)."""
+        made = self._bound(module, value, line) if isinstance(value, Local) else value
+        if not isinstance(made, Call):
+            return None
+        cls = self.classes.get(self.qualify(module, made.func))
+        if cls is None or self.classes.keras_kind(cls) is not None:
+            return None
+        lineage = [cls, *self.classes.ancestors(cls)]
+        if any(m in c.fact.methods for c in lineage for m in _PICKLING_METHODS):
+            return None  # __getstate__ may drop the model (reinforcement-learning-keras agents)
+        for current in lineage:
+            for attribute, values in current.fact.attributes:
+                for assigned in values:
+                    if self.keras_value_kind(current.module, assigned, 10**9):
+                        return current, attribute
         return None
 
     def _annotation_kind(self, module: Module, annotation: Ref) -> str | None:

@@ -39,12 +39,12 @@ class PickleLoadModel(Rule):
             found = project.pickled_model_read_by(load)
             if found is None:
                 continue
-            dump, kind = found
+            dump, what = found
             where = f"{relative_posix(dump.module.path, project.root)}:{dump.site.span.line}"
             yield Violation(
                 span=load.site.span,
                 message=(
-                    f"`{load.function}` reads the Keras {kind} that `{dump.function}` writes at "
+                    f"`{load.function}` reads the {what} that `{dump.function}` writes at "
                     f"{where}: Keras unpickles it with `safe_mode=False` hard-coded, so a Lambda "
                     "layer's bytecode in the file runs unchecked (loading it is running code), and "
                     "the pickle points into Keras' private modules, so it breaks across Python, "

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from serialint.facts.model import Value
+from serialint import names
+from serialint.facts.model import Attr, Call, Value
 from serialint.names import KERAS_SELF_IMPORTING_PACKAGES, is_pickle_dump
 from serialint.project import Module, Project
 from serialint.rules.base import Rule, RuleContext, Violation
@@ -51,13 +52,13 @@ class PickleModel(Rule):
             value = site.call.argument(0, "obj") or site.call.keyword("value")
             if value is None:
                 continue
-            kind = project.values.keras_value_kind(module, value, site.span.line)
-            if kind is None:
+            what = project.pickled_keras(module, value, site.span.line)
+            if what is None:
                 continue
             yield Violation(
                 span=site.span,
                 message=(
-                    f"Keras {kind} serialized with `{target}`: the pickle points into Keras' "
+                    f"{what} serialized with `{target}`: the pickle points into Keras' "
                     "private modules (`keras.src`, `tf_keras.src`), unpickling runs with "
                     "`safe_mode=False`, and "
                     "custom objects come back only if registered and imported: it is tied to "
@@ -68,5 +69,8 @@ class PickleModel(Rule):
 
 
 def _dumper(project: Project, module: Module, func: Value) -> str | None:
+    if isinstance(func, Attr) and func.attr == "dump" and isinstance(func.value, Call):
+        pickler = project.values.qualify(module, func.value.func)  # pickle.Pickler(f).dump(m)
+        return f"{pickler}(...).dump" if pickler in names.PICKLERS else None
     target = project.values.qualify(module, func)
     return target if is_pickle_dump(target) else None
