@@ -399,3 +399,28 @@ def test_which_library_functions_keras_finds_by_name(tmp_path: Path) -> None:
             written,
             outcome.get("message", "")[:300],
         )
+
+
+H5_SAVE = """
+import tf_keras as keras
+def scaled_tanh(x):
+    return 1.7159 * keras.activations.tanh(2.0 * x / 3.0)
+model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation=scaled_tanh)])
+attempt("save", lambda: model.save("model.h5"))
+"""
+
+H5_LOAD = """
+import tf_keras as keras
+def scaled_tanh(x):
+    return 1.7159 * keras.activations.tanh(2.0 * x / 3.0)
+attempt("custom_objects", lambda: keras.models.load_model(
+    "model.h5", custom_objects={"scaled_tanh": scaled_tanh}))
+"""
+
+
+def test_tf_keras_cannot_load_an_h5_with_a_custom_activation(tmp_path: Path) -> None:
+    saved = run_scripts([(tmp_path, H5_SAVE)])[0]
+    assert_succeeded(saved.result("save"))
+    loaded = run_scripts([(tmp_path, H5_LOAD)])[0]
+    outcome = loaded.result("custom_objects")
+    assert_failed(outcome, outcome["type"], "Unknown activation function")

@@ -48,16 +48,9 @@ class Pickles:
         return [load for load in self.loads if load.module.name == module.name]
 
     def _passed(self, module: Module, param: Param, depth: int) -> tuple[PathText, ...]:
-        function = module.facts.functions.get(param.scope)
-        if function is None or function.in_class is not None:
-            return ()
-        positional = [p.name for p in function.params if p.kind == "positional"]
-        position = positional.index(param.name) if param.name in positional else -1
         found: list[PathText] = []
-        for caller, site in self.values.calls_of(f"{module.name}.{function.qualname}"):
-            argument = site.call.argument(position, param.name)
-            if argument is not None:
-                found += self._files(caller, argument, depth + 1)
+        for caller, _, argument in self.values.passed_for(module, param):
+            found += self._files(caller, argument, depth + 1)
         return tuple(found)
 
     def _opens(self, module: Module, call: Call) -> bool:

@@ -224,15 +224,8 @@ class StoredFunctions:
         """A parameter: its default and what the project's callers pass (a function's)."""
         if param.default is not None:
             yield from self.functions(module, param.default, depth)
-        function = module.facts.functions.get(param.scope)
-        if function is None or function.in_class is not None:
-            return
-        positional = [p.name for p in function.params if p.kind == "positional"]
-        position = positional.index(param.name) if param.name in positional else -1
-        for caller, site in self.values.calls_of(f"{module.name}.{function.qualname}"):
-            argument = site.call.argument(position, param.name)
-            if argument is not None:
-                yield from self.functions(caller, argument, depth)
+        for caller, _, argument in self.values.passed_for(module, param):
+            yield from self.functions(caller, argument, depth)
 
     def _method(self, module: Module, value: Attr) -> Iterator[StoredFunction]:
         """``self.loss`` in a method, ``crf.sparse_loss`` of a project class instance."""

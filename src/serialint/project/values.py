@@ -434,6 +434,15 @@ class Values:
     def model_arguments(self, module: Module, param: Param) -> list[tuple[Module, CallSite]]:
         """The calls of a project function (not a method) that pass a Keras model or layer for
         ``param``: a helper that pickles or saves what it is given."""
+        return [
+            (caller, site)
+            for caller, site, argument in self.passed_for(module, param)
+            if self.keras_value_kind(caller, argument, site.span.line)
+        ]
+
+    def passed_for(self, module: Module, param: Param) -> list[tuple[Module, CallSite, Value]]:
+        """What the project's calls of a function (not a method) pass for one parameter:
+        (calling module, call, argument), for the calls that pass it."""
         function = module.facts.functions.get(param.scope)
         if function is None or function.in_class is not None:
             return []
@@ -442,8 +451,8 @@ class Values:
         found = []
         for caller, site in self.calls_of(f"{module.name}.{function.qualname}"):
             argument = site.call.argument(position, param.name)
-            if argument is not None and self.keras_value_kind(caller, argument, site.span.line):
-                found.append((caller, site))
+            if argument is not None:
+                found.append((caller, site, argument))
         return found
 
     def model_holder(

@@ -155,6 +155,15 @@ def hazard(project: Project, use: FunctionUse, function: StoredFunction) -> Haza
             f"Keras cannot rebuild a bound method at all: the load fails with {failure}, "
             "even with `custom_objects` or registration",
         )
+    activation = not use.compile_only and _argument_kind(use.argument) == "activation"
+    if version == 2 and activation and _saved_as_h5(project, use):
+        return Hazard(
+            function,
+            False,
+            "tf-keras cannot load an `.h5` file with a custom activation function at all "
+            "(\"Unknown activation function: 'function'\"), even with `custom_objects` or "
+            "registration",
+        )
     if project.registry.function_registered(function.function):
         return None
     if project.provided_at_every_load(use, function):
@@ -198,6 +207,12 @@ def fix_hint(found: Hazard) -> str:
         "Decorate it with @keras.saving.register_keras_serializable(package=...) and import its "
         "module before loading, or pass it in custom_objects at every load"
     )
+
+
+def _saved_as_h5(project: Project, use: FunctionUse) -> bool:
+    whole, _ = project.saves_of(project.saves.holding_function(use.marker), use.module)
+    paths = [project.paths.of(save.module, save.path) for save in whole]
+    return any(path is not None and path.ends_with(".h5", ".hdf5") for path in paths)
 
 
 def _compile_skipped(project: Project, use: FunctionUse) -> bool:
