@@ -145,7 +145,9 @@ class StoredFunctions:
                 first = {"Lambda": "function", "Activation": "activation"}.get(keras.name)
                 name, position = (first, 0) if first else ("activation", 1)
                 value = call.argument(position, name)
-                if value is not None and call.keyword(name) is None:
+                # A keyword already collected above is not taken twice.
+                taken = name in STORED_KEYWORDS and call.keyword(name) is not None
+                if value is not None and not taken:
                     arguments.append((name, value, None))
             if keras.name == "Lambda":
                 # One use per layer: its function, output_shape and mask are stored alike.
