@@ -44,24 +44,46 @@ def model_saves(project: Project, module: Module) -> Iterator[ModelSave]:
         yield ModelSave(save, save.function, path, save_format, major)
 
 
-def rename_fix(path: PathText | None, old: tuple[str, ...], new: str, message: str) -> Fix | None:
-    """Replace the extension of a path written as one string literal (unsafe: other code may
-    read the old name)."""
+def literal_readers(project: Project, module: Module, path: PathText | None) -> list[Const]:
+    """The literals of this module's loads that read the same file as a literal save path
+    (``model.save("m.h5")`` ... ``load_model("m.h5")``): a rename must move them too."""
+    if path is None or path.literal is None:
+        return []
+    found = []
+    for load in project.loads.in_module(module):
+        read = project.paths.of(module, load.site.call.argument(0, "filepath"))
+        literal = read.literal if read is not None else None
+        if literal is not None and literal.span is not None and literal.value == path.literal.value:
+            found.append(literal)
+    return found
+
+
+def rename_fix(
+    path: PathText | None,
+    old: tuple[str, ...],
+    new: str,
+    message: str,
+    readers: list[Const] | None = None,
+) -> Fix | None:
+    """Replace the extension of a path written as one string literal, and of the literal loads
+    of this module reading it (unsafe: other code may read the old name)."""
     literal = path.literal if path is not None else None
     if literal is None or literal.span is None or not isinstance(literal.value, str):
         return None
     text = literal.value
     ending = next((o for o in old if text.lower().endswith(o)), None)
     base = text[: -len(ending)] if ending else text
-    span = literal.span
-    return Fix(
-        message.format(name=base + new),
-        "unsafe",
-        (
+    edits = []
+    for current in [literal, *(readers or [])]:
+        span = current.span
+        assert span is not None
+        edits.append(
             Edit(
                 repr(base + new)[1:-1],
                 Position(span.line, span.column + 1),
                 Position(span.end_line, span.end_column - 1),
-            ),
-        ),
-    )
+            )
+        )
+    moved = [r.span.line for r in readers or [] if r.span is not None]
+    also = f" (and load it from there at line {', '.join(map(str, moved))})" if moved else ""
+    return Fix(message.format(name=base + new) + also, "unsafe", tuple(edits))

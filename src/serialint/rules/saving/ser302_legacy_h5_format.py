@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from serialint.rules.base import RuleContext, Violation
-from serialint.rules.saving.model_paths import ModelSaveRule, model_saves, rename_fix
+from serialint.rules.saving.model_paths import (
+    ModelSaveRule,
+    literal_readers,
+    model_saves,
+    rename_fix,
+)
 
 K3_WARNING = (
     "You are saving your model as an HDF5 file via `model.save()` or "
@@ -53,7 +58,13 @@ class LegacyH5Format(ModelSaveRule):
                 span=found.save.site.func_span,
                 message=f"`{found.what}` writes the legacy HDF5 format (`.h5`): {consequence}",
                 fix_hint='Save as `.keras` (and load that file): `model.save("model.keras")`',
-                fix=rename_fix(path, (".h5", ".hdf5"), ".keras", "Save as `{name}`")
+                fix=rename_fix(
+                    path,
+                    (".h5", ".hdf5"),
+                    ".keras",
+                    "Save as `{name}`",
+                    literal_readers(context.project, context.module, path),
+                )
                 if h5 and found.save_format is None
                 else None,
             )

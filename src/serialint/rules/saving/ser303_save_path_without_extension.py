@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from serialint.rules.base import RuleContext, Violation
-from serialint.rules.saving.model_paths import ModelSaveRule, model_saves, rename_fix
+from serialint.rules.saving.model_paths import (
+    ModelSaveRule,
+    literal_readers,
+    model_saves,
+    rename_fix,
+)
 
 SAVE_ERROR = (
     "ValueError: Invalid filepath extension for saving. Please add either a `.keras` extension "
@@ -65,7 +70,13 @@ class SavePathWithoutExtension(ModelSaveRule):
                     "End the path in `.keras`; use `model.export(path)` for a SavedModel that "
                     "TF Serving or TFLite reads"
                 ),
-                fix=rename_fix(path, (".tf",), ".keras", "Save as `{name}`")
+                fix=rename_fix(
+                    path,
+                    (".tf",),
+                    ".keras",
+                    "Save as `{name}`",
+                    literal_readers(context.project, context.module, path),
+                )
                 if bad_path and not bad_format
                 else None,
             )
