@@ -114,7 +114,7 @@ class ContentsAnalysis:
             functions.update(self._markers(module, value))
             return self._built_by(module, value.func, pending, functions)
         if isinstance(value, Attr):
-            return self._attribute(module, value, pending)
+            return self._attribute(module, value, pending, functions)
         parts = _parts(value)
         if parts is None:
             # A constant, or a lambda (``compile(loss=lambda y, p: ...)``): no part of a model.
@@ -191,10 +191,17 @@ class ContentsAnalysis:
                 steps.append((module, param.default))
         return steps
 
-    def _attribute(self, module: Module, value: Attr, pending: list[Step]) -> set[str] | None:
+    def _attribute(
+        self, module: Module, value: Attr, pending: list[Step], functions: set[str]
+    ) -> set[str] | None:
         """``self.encoder`` or ``vae.encoder``: what was assigned to that attribute."""
         owner = value.value
         if isinstance(owner, Param) and (cls := self.values.class_of_scope(module, owner.scope)):
+            for current in [cls, *self.classes.ancestors(cls)]:
+                key = (current.qualname, value.attr)
+                for site_module, site in self.values.attribute_mutations.get(key, []):
+                    pending.extend((site_module, part) for part in _call_parts(site.call))
+                    functions.update(self._markers(site_module, site.call))
             return self._assigned(cls, value.attr, None, pending)
         if not isinstance(owner, Local):
             pending.append((module, owner))

@@ -75,6 +75,10 @@ class Values:
         # model.compile(loss=...), model.add(layer), blocks.append(Block()): what a variable's
         # model is built from besides its assignments (the compile config is saved too).
         self.mutations: dict[tuple[str, str, str], list[CallSite]] = defaultdict(list)
+        # The same for an attribute of a class's instances: (class, attribute) -> calls.
+        self.attribute_mutations: dict[tuple[str, str], list[tuple[Module, CallSite]]] = (
+            defaultdict(list)
+        )
         for module in modules:
             for store in module.facts.stores:
                 if isinstance(store.target, Local):
@@ -88,6 +92,16 @@ class Values:
                         self.updates[key].append(site)
                     elif func.attr in names.MUTATING_METHODS:
                         self.mutations[key].append(site)
+                elif (
+                    isinstance(func, Attr)
+                    and func.attr in names.MUTATING_METHODS
+                    and isinstance(func.value, Attr)
+                    and isinstance(func.value.value, Param)
+                    and self._is_self(module, func.value.value)
+                    and (owner := self.class_of_scope(module, func.value.value.scope))
+                ):  # self.model.compile(loss=...): what the attribute's model is built from
+                    key2 = (owner.qualname, func.value.attr)
+                    self.attribute_mutations[key2].append((module, site))
         self._reach: dict[str, frozenset[str]] = {}
         self._calls_by_callee: dict[str, list[tuple[Module, CallSite]]] | None = None
         self._fit_sites: list[tuple[Module, CallSite]] | None = None
@@ -317,6 +331,17 @@ class Values:
                 and site.call.keyword("callbacks") is not None
             ]
         return self._fit_sites
+
+    @staticmethod
+    def _is_self(module: Module, param: Param) -> bool:
+        """The first parameter of a method: the instance."""
+        function = module.facts.functions.get(param.scope)
+        return (
+            function is not None
+            and function.in_class is not None
+            and bool(function.params)
+            and function.params[0].name == param.name
+        )
 
     def class_of_scope(self, module: Module, scope: str) -> ProjectClass | None:
         function = module.facts.functions.get(scope)
