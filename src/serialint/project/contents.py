@@ -91,6 +91,10 @@ class ContentsAnalysis:
             for site in self.values.mutations.get((module.name, value.scope, value.name), []):
                 pending.extend((module, part) for part in _call_parts(site.call))
                 functions.update(self._markers(module, site.call))
+            for helper, site in self.values.helper_mutations(module, value):
+                # compile_model(model): what the helper adds to the model it is given.
+                pending.extend((helper, part) for part in _call_parts(site.call))
+                functions.update(self._markers(helper, site.call))
         if isinstance(value, Local):
             pending.extend((module, v) for v in self.values.locals_of(module, value))
             return set()

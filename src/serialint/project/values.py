@@ -103,6 +103,7 @@ class Values:
                     key2 = (owner.qualname, func.value.attr)
                     self.attribute_mutations[key2].append((module, site))
         self._reach: dict[str, frozenset[str]] = {}
+        self._passed_index: dict[tuple[str, str], dict[str, list[tuple[str, int, str]]]] = {}
         self._calls_by_callee: dict[str, list[tuple[Module, CallSite]]] | None = None
         self._fit_sites: list[tuple[Module, CallSite]] | None = None
         self.renamed: dict[str, set[str]] = defaultdict(set)
@@ -455,6 +456,47 @@ class Values:
     def _bound(self, module: Module, local: Local, line: int) -> Value | None:
         scope = module.facts.scopes.get(local.scope)
         return scope.value_before(local.name, line) if scope is not None else None
+
+    def helper_mutations(
+        self, module: Module, local: Local | Param
+    ) -> list[tuple[Module, CallSite]]:
+        """What project helpers do to a variable passed to them: ``compile_model(model)``
+        whose body calls ``model.compile(loss=...)`` (the helper's mutations of that
+        parameter, found in its own module)."""
+        key = (module.name, local.scope)
+        index = self._passed_index.get(key)
+        if index is None:
+            index = self._index_passed(module, local.scope)
+            self._passed_index[key] = index
+        found: list[tuple[Module, CallSite]] = []
+        for callee, position, keyword in index.get(local.name, []):
+            split = self.modules.function_fact(callee)
+            if split is None or split[1].in_class is not None:
+                continue
+            owner, function = split
+            params = [p for p in function.params if p.kind == "positional"]
+            name = keyword or (params[position].name if 0 <= position < len(params) else None)
+            if name is not None:
+                sites = self.mutations.get((owner.name, function.qualname, name), [])
+                found += [(owner, site) for site in sites]
+        return found
+
+    def _index_passed(self, module: Module, scope: str) -> dict[str, list[tuple[str, int, str]]]:
+        """Variables of a scope passed to project functions: name -> (callee, position, kw)."""
+        index: dict[str, list[tuple[str, int, str]]] = defaultdict(list)
+        for site in module.facts.calls:
+            if site.scope != scope:
+                continue
+            callee = self.qualify(module, site.call.func)
+            if callee is None or self.modules.split(callee) is None:
+                continue
+            for position, argument in enumerate(site.call.args):
+                if isinstance(argument, (Local, Param)):
+                    index[argument.name].append((callee, position, ""))
+            for keyword in site.call.keywords:
+                if keyword.name and isinstance(keyword.value, (Local, Param)):
+                    index[keyword.value.name].append((callee, -1, keyword.name))
+        return index
 
     def model_arguments(self, module: Module, param: Param) -> list[tuple[Module, CallSite]]:
         """The calls of a project function (not a method) that pass a Keras model or layer for
