@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from serialint import names
-from serialint.facts.model import Attr, CallSite, Const, Local, Param, Ref, Seq, Value
+from serialint.facts.model import Attr, Call, CallSite, Const, Local, Param, Ref, Seq, Value
 from serialint.project.contents import ContentsAnalysis
 from serialint.project.modules import Module, Modules
 from serialint.project.values import UNKNOWN, Contents, Values
@@ -120,8 +120,33 @@ class Saves:
         qualified = self.values.qualify(module, receiver)
         return qualified is None or self.values.global_values(qualified) is None
 
+    def _own_saver(self, module: Module, receiver: Value, line: int) -> bool:
+        """An instance of a project class that is not a Keras one and defines a ``save`` that
+        saves no model itself (elephas' ``ElephasTransformer.save("test.h5")`` writes with
+        h5py): not a model save."""
+        made: Value | None = receiver
+        if isinstance(receiver, Local):
+            scope = module.facts.scopes.get(receiver.scope)
+            made = scope.value_before(receiver.name, line) if scope is not None else None
+        if not isinstance(made, Call):
+            return False
+        cls = self.values.classes.get(self.values.qualify(module, made.func))
+        if cls is None or self.values.classes.keras_kind(cls) is not None:
+            return False
+        found = self.values.classes.method(cls, "save")
+        method = self.values.modules.function_fact(found[1]) if found is not None else None
+        if method is None:
+            return False
+        # SparkModel.save(path) calls self._master_network.save(path): a wrapper, a model save.
+        body = method[1]
+        return "save" not in body.method_calls and not any(
+            c.endswith(("save_model", ".save")) for c in body.calls
+        )
+
     def _model_like(self, module: Module, site: CallSite, receiver: Value) -> bool:
         call = site.call
+        if self._own_saver(module, receiver, site.span.line):
+            return False
         if self.values.keras_value_kind(module, receiver, site.span.line) == "model":
             return True
         if isinstance(receiver, Param):  # self.save(...) in a method of a Keras model class
