@@ -1007,6 +1007,29 @@ class _Visitor(ast.NodeVisitor):
 
     visit_TryStar = visit_Try
 
+    def visit_Import(self, node: ast.Import | ast.ImportFrom) -> None:
+        """An import inside a function binds a local name to what it imports
+        (``def build(): from .metrics import f1score``)."""
+        if not self.frames:
+            return
+        module = ""
+        if isinstance(node, ast.ImportFrom):
+            module = "." * node.level + (node.module or "")
+        for alias in node.names:
+            if alias.name == "*":
+                continue
+            if isinstance(node, ast.ImportFrom):
+                bound = alias.asname or alias.name
+                target = (
+                    f"{module}.{alias.name}" if not module.endswith(".") else module + alias.name
+                )
+            else:
+                bound = alias.asname or alias.name.split(".")[0]
+                target = alias.name if alias.asname else bound
+            self._assign(ast.Name(bound, ast.Store(), lineno=node.lineno), Ref(target))
+
+    visit_ImportFrom = visit_Import
+
     def visit_With(self, node: ast.With | ast.AsyncWith) -> None:
         items = tuple(self.value(item.context_expr) for item in node.items)
         for item, value in zip(node.items, items, strict=True):
