@@ -1,11 +1,14 @@
 """Count, per gate, the Lambda layers and function arguments that SER201/SER202 gates silence on the
 labelled projects, and how many of those are labelled FLAG (README, "Function and Lambda rules").
 
-    python benchmarks/dogfood/gates_functions.py
+    python benchmarks/dogfood/gates_functions.py SRC
+
+SRC holds one checkout per project, named ``owner+name`` (as for score_saveload.py).
 """
 
 import collections
 import json
+import sys
 from pathlib import Path
 
 from serialint.api import Workspace
@@ -30,7 +33,7 @@ LABELS = Path(Path(__file__).resolve().parent / "labels-saveload")
 cat = load_catalogue()
 counts = collections.Counter()
 for lf in sorted(LABELS.glob("*.jsonl")):
-    root = Path("/work/dogfood/src") / lf.stem
+    root = Path(sys.argv[1]) / lf.stem
     if not root.is_dir():
         continue
     labels = [json.loads(row) for row in lf.read_text().splitlines() if row.strip()]
