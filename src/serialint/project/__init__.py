@@ -122,6 +122,8 @@ class Project:
         self._load_relevance: dict[int, set[str]] = {}
         self._persisted: dict[str, bool] = {}
         self._runnable_cache: dict[frozenset[str], set[str]] = {}
+        self._written: dict[int, PathText | None] = {}
+        self._meeting: dict[str, list[LoadSite]] = {}
 
     @staticmethod
     def _context_class(module: Module, function: str) -> str:
@@ -352,6 +354,14 @@ class Project:
             self.registry, self.classes, self.modules, self.is_library, self.import_closure
         )
 
+    def written_by(self, save: SaveSite) -> PathText | None:
+        """Where a save writes, as far as the code makes it constant (asked for every save by
+        several joins: computed once)."""
+        key = id(save)
+        if key not in self._written:
+            self._written[key] = self.paths.of(save.module, save.path)
+        return self._written[key]
+
     @cached_property
     def weights_files(self) -> dict[str, SaveSite]:
         """Constant paths the project's weights saves write (``save_weights``, a weights-only
@@ -360,7 +370,7 @@ class Project:
         for save in self.saves.sites:
             if save.whole or save.function not in ("save_weights", "ModelCheckpoint"):
                 continue
-            path = self.paths.of(save.module, save.path)
+            path = self.written_by(save)
             if path is not None and HOLE not in path.text:
                 found.setdefault(path.text, save)
         return found
@@ -371,7 +381,7 @@ class Project:
         ``model.export``, and a whole save without an extension (a SavedModel in Keras 2)."""
         found = []
         for save in self.saves.sites:
-            path = self.paths.of(save.module, save.path)
+            path = self.written_by(save)
             if path is None:
                 continue
             # Keras 2 writes a SavedModel for any whole-save path but .keras/.h5/.hdf5.
@@ -385,7 +395,7 @@ class Project:
         """The save writing a SavedModel directory where a Keras load reads, linked by path."""
         if load.wrapper is not None or load.function != "load_model":
             return None
-        for path in self.paths.each(load.module, load.site.call.argument(0, "filepath")):
+        for path in self.paths.each(load.module, load.path):
             if path.ends_with(*_MODEL_FILES):
                 continue
             for written, save in self.savedmodel_writes:
@@ -431,10 +441,10 @@ class Project:
         the file itself reads what it wrote (two tutorials may both use "my_model.keras")."""
         if load.wrapper is not None:
             return []
-        paths = self.paths.each(load.module, load.site.call.argument(0, "filepath"))
+        paths = self.paths.each(load.module, load.path)
         matching = []
         for save in self.saves.sites:
-            written = self.paths.of(save.module, save.path)
+            written = self.written_by(save)
             if save.whole and written is not None and any(same_file(p, written) for p in paths):
                 matching.append(save)
         closure = self.import_closure(load.module)
@@ -593,18 +603,22 @@ class Project:
         not import the code that built the model), except one whose constant path names a file
         that no save holding the use writes (when every such save's path is known).  A
         ``model_from_json`` counts only when a ``to_json`` of the project can write the model."""
+        cached = self._meeting.get(use.marker)
+        if cached is not None:
+            return cached
         writes_config = self._writes_config(use)
         saves, _ = self.saves_of(self.saves.holding_function(use.marker), use.module)
-        written = [self.paths.of(save.module, save.path) for save in saves]
+        written = [self.written_by(save) for save in saves]
         known = [path for path in written if path is not None]
         unknown_written = not saves or len(known) < len(written)
         found = []
         for load in self.loads.sites:
             if load.function in _CONFIG_LOADS and not writes_config:
                 continue  # model_from_json reads what to_json wrote: none of it holds the use
-            path = self.paths.of(load.module, load.site.call.argument(0, "filepath"))
+            path = self.paths.of(load.module, load.path)
             if path is None or unknown_written or any(same_file(path, w) for w in known):
                 found.append(load)
+        self._meeting[use.marker] = found  # a use's marker decides it: its call, its module
         return found
 
     def _writes_config(self, use: FunctionUse) -> bool:

@@ -30,6 +30,11 @@ class LoadSite:
     def line(self) -> int:
         return self.site.span.line
 
+    @property
+    def path(self) -> Value | None:
+        """What the load reads: its first argument (``filepath``)."""
+        return self.site.call.argument(0, "filepath")
+
 
 def _is_none(value: Value | None) -> bool:
     return isinstance(value, Const) and value.value is None

@@ -126,8 +126,7 @@ class Saves:
         h5py): not a model save."""
         made: Value | None = receiver
         if isinstance(receiver, Local):
-            scope = module.facts.scopes.get(receiver.scope)
-            made = scope.value_before(receiver.name, line) if scope is not None else None
+            made = self.values.bound_before(module, receiver, line)
         if not isinstance(made, Call):
             return False
         cls = self.values.classes.get(self.values.qualify(module, made.func))

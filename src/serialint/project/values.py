@@ -423,7 +423,7 @@ class Values:
             return self.call_result_kind(self.qualify(module, value.func), d)
         if isinstance(value, Local):
             scope = module.facts.scopes.get(value.scope)
-            bound = scope.value_before(value.name, line) if scope is not None else None
+            bound = self.bound_before(module, value, line)
             if bound is None and scope is not None and value.scope == "":
                 values = scope.values_of(value.name)
                 bound = values[-1] if values else None
@@ -436,7 +436,7 @@ class Values:
             if isinstance(owner, Param):
                 cls = self.class_of_scope(module, owner.scope)
             elif isinstance(owner, Local):  # agent = Agent(); agent.model
-                made = self._bound(module, owner, line)
+                made = self.bound_before(module, owner, line)
                 if isinstance(made, Call):
                     cls = self.classes.get(self.qualify(module, made.func))
             for current in [cls, *self.classes.ancestors(cls)] if cls is not None else []:
@@ -453,7 +453,8 @@ class Values:
                     return kind
         return None
 
-    def _bound(self, module: Module, local: Local, line: int) -> Value | None:
+    def bound_before(self, module: Module, local: Local, line: int) -> Value | None:
+        """The value a variable was last assigned above ``line``."""
         scope = module.facts.scopes.get(local.scope)
         return scope.value_before(local.name, line) if scope is not None else None
 
@@ -527,7 +528,7 @@ class Values:
     ) -> tuple[ProjectClass, str] | None:
         """An instance of a project class (not a Keras one) that keeps a Keras model or layer in
         an attribute and does not customise its pickling: (the class, the attribute)."""
-        made = self._bound(module, value, line) if isinstance(value, Local) else value
+        made = self.bound_before(module, value, line) if isinstance(value, Local) else value
         if not isinstance(made, Call):
             return None
         cls = self.classes.get(self.qualify(module, made.func))

@@ -211,7 +211,7 @@ def fix_hint(found: Hazard) -> str:
 
 def _saved_as_h5(project: Project, use: FunctionUse) -> bool:
     whole, _ = project.saves_of(project.saves.holding_function(use.marker), use.module)
-    paths = [project.paths.of(save.module, save.path) for save in whole]
+    paths = [project.written_by(save) for save in whole]
     return any(path is not None and path.ends_with(".h5", ".hdf5") for path in paths)
 
 

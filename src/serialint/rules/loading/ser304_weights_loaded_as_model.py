@@ -43,7 +43,7 @@ class WeightsLoadedAsModel(Rule):
         for load in project.loads.by_module.get(module.name, []):
             if load.function != "load_model" or load.wrapper is not None:
                 continue
-            path = project.paths.of(module, load.site.call.argument(0, "filepath"))
+            path = project.paths.of(module, load.path)
             if path is None:
                 continue
             save = project.weights_files.get(path.text) if HOLE not in path.text else None

@@ -40,7 +40,7 @@ def model_saves(project: Project, module: Module) -> Iterator[ModelSave]:
         )
         flavor = save.flavor
         major = project.semantics.major_for(flavor) if flavor else project.keras_version
-        path = project.paths.of(module, save.path)
+        path = project.written_by(save)
         yield ModelSave(save, save.function, path, save_format, major)
 
 
@@ -51,7 +51,7 @@ def literal_readers(project: Project, module: Module, path: PathText | None) -> 
         return []
     found = []
     for load in project.loads.in_module(module):
-        read = project.paths.of(module, load.site.call.argument(0, "filepath"))
+        read = project.paths.of(module, load.path)
         literal = read.literal if read is not None else None
         if literal is not None and literal.span is not None and literal.value == path.literal.value:
             found.append(literal)
