@@ -37,6 +37,7 @@ from serialint.fixes import (
 from serialint.packaging import Packagings, read_packagings
 from serialint.paths import relative_posix, resolved
 from serialint.project import Project
+from serialint.runtime.confirm import Confirmation, ConfirmOptions, Progress, confirm
 from serialint.source import DIAGNOSTIC_CODE, diagnostic
 from serialint.suppress import PerFileIgnores
 
@@ -53,6 +54,7 @@ class LintResult:
     unsafe_fixes: bool = False  # --unsafe-fixes: unsafe fixes count as available
     # Which Keras the findings were judged by, and why ("Judged by Keras 3 semantics (...)").
     semantics: str = ""
+    confirmation: Confirmation | None = None  # with --confirm: the verdicts' summary
 
     @property
     def findings(self) -> list[Finding]:
@@ -150,10 +152,37 @@ def lint_paths(
     fix: FixMode = FixMode.NONE,
     diff: bool = False,
     catalogue: dict[str, RuleDoc] | None = None,
+    confirming: ConfirmOptions | None = None,
+    progress: Progress | None = None,
 ) -> LintResult:
-    """Lint ``paths``; with ``fix``, apply the allowed fixes (written, or shown with ``diff``)."""
+    """Lint ``paths``; with ``fix``, apply the allowed fixes (written, or shown with ``diff``);
+    with ``confirming``, replay each finding under real Keras (raises RuntimeUnavailable when
+    TensorFlow is not installed)."""
     with few_collections():
-        return _lint_paths(paths, config, codes, fix, diff, catalogue)
+        workspace, outcome = _lint_paths(paths, config, codes, fix, diff, catalogue)
+    if confirming is not None:
+        confirm_result(workspace, outcome, confirming, progress)
+    return outcome
+
+
+def confirm_result(
+    workspace: Workspace,
+    outcome: LintResult,
+    options: ConfirmOptions,
+    progress: Progress | None = None,
+) -> None:
+    """Give every finding of ``outcome`` its runtime verdict (the ``--confirm`` stage)."""
+    texts = {
+        key: read.source.text
+        for key, read in workspace.files.items()
+        if isinstance(read, FileFacts)
+    }
+    every = [f for result in outcome.files for f in result.findings]
+    confirmation = confirm(every, workspace.project, texts, options, progress)
+    judged = iter(confirmation.findings)
+    for result in outcome.files:
+        result.findings = [next(judged) for _ in result.findings]
+    outcome.confirmation = confirmation
 
 
 def _lint_paths(
@@ -163,7 +192,7 @@ def _lint_paths(
     fix: FixMode,
     diff: bool,
     catalogue: dict[str, RuleDoc] | None,
-) -> LintResult:
+) -> tuple[Workspace, LintResult]:
     workspace, inputs = Workspace.load(paths, config, codes, catalogue)
     targets = inputs.targets
     results = [workspace.lint_file(p) for p in targets]
@@ -173,7 +202,7 @@ def _lint_paths(
         semantics=workspace.project.semantics.summary,
     )
     if fix is FixMode.NONE:
-        return outcome
+        return workspace, outcome
     original = {
         resolved(p): f.source
         for p in targets
@@ -228,4 +257,4 @@ def _lint_paths(
             )
         else:
             write_atomically(source.path, encoded(source, text))
-    return outcome
+    return workspace, outcome

@@ -35,7 +35,10 @@ from serialint.engine import enabled_codes
 from serialint.fixes import FixMode
 from serialint.paths import resolved
 from serialint.report import FORMATS
+from serialint.report.progress import confirm_progress
 from serialint.report.summary import diff_summary
+from serialint.runtime import ConfirmOptions, RuntimeUnavailable, runtime_problem
+from serialint.runtime.confirm import DEFAULT_TIMEOUT_S
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -78,11 +81,36 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the changes --fix would make, write nothing (exit 1 if there are any)",
     )
 
+    check_cmd.add_argument(
+        "--confirm",
+        action="store_true",
+        help="replay each finding as a real save/load round trip under TensorFlow/Keras "
+        "(runs your module definitions in isolated processes; needs serialint[runtime])",
+    )
+    check_cmd.add_argument(
+        "--confirm-timeout",
+        type=_seconds,
+        default=DEFAULT_TIMEOUT_S,
+        metavar="SECONDS",
+        help=f"with --confirm: the time each round-trip process may take "
+        f"(default {DEFAULT_TIMEOUT_S:g})",
+    )
+
     commands.add_parser("rules", help="list the rule catalogue")
 
     explain = commands.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("code", help="a rule code such as SER101, or a rule name")
     return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds: {text!r}")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -100,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "explain":
             return _explain(catalogue, args.code, sys.stdout)
         return _check(args, catalogue)
-    except (ConfigError, CatalogueError) as error:
+    except (ConfigError, CatalogueError, RuntimeUnavailable) as error:
         print(f"serialint: error: {error}", file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:  # `serialint check | head`
@@ -158,7 +186,25 @@ def _check(args: argparse.Namespace, catalogue: dict[str, RuleDoc]) -> int:
     mode = FixMode.NONE
     if args.fix or args.diff:
         mode = FixMode.UNSAFE if args.unsafe_fixes else FixMode.SAFE
-    result = lint_paths(paths, config, codes, fix=mode, diff=args.diff, catalogue=catalogue)
+    confirming = None
+    if args.confirm:
+        if args.diff:
+            raise ConfigError("--confirm cannot be combined with --diff")
+        problem = runtime_problem()
+        if problem is not None:
+            raise RuntimeUnavailable(problem)
+        confirming = ConfirmOptions(timeout=args.confirm_timeout)
+    with confirm_progress(sys.stderr, enabled=args.confirm) as progress:
+        result = lint_paths(
+            paths,
+            config,
+            codes,
+            fix=mode,
+            diff=args.diff,
+            catalogue=catalogue,
+            confirming=confirming,
+            progress=progress,
+        )
     result.unsafe_fixes = args.unsafe_fixes
     if args.diff:
         for text in result.diffs:

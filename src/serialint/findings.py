@@ -35,6 +35,34 @@ class Fix:
     edits: tuple[Edit, ...]
 
 
+class VerdictKind(str, enum.Enum):
+    CONFIRMED = "confirmed"
+    NOT_REPRODUCED = "not reproduced"
+    INCONCLUSIVE = "inconclusive"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What ``--confirm`` saw when it replayed a finding under real Keras.
+
+    ``exception`` and ``message`` (its first line) are what Keras raised, for a confirmed finding;
+    ``detail`` says what was done (not reproduced), what went wrong silently (a confirmed finding
+    with no exception: a config that loses an argument), or why no verdict could be reached.
+    """
+
+    kind: VerdictKind
+    exception: str = ""
+    message: str = ""
+    detail: str = ""
+
+    def describe(self) -> str:
+        """One line for the text formats: ``confirmed: TypeError: Could not locate ...``."""
+        if self.exception:
+            said = f"{self.exception}: {self.message}" if self.message else self.exception
+            return f"{self.kind.value}: {said}"
+        return f"{self.kind.value}: {self.detail}" if self.detail else self.kind.value
+
+
 @dataclass(frozen=True)
 class Finding:
     code: str
@@ -44,6 +72,7 @@ class Finding:
     end: Position
     fix_hint: str = ""
     fix: Fix | None = None
+    runtime: Verdict | None = None  # with --confirm
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:

@@ -15,8 +15,10 @@ def write(result: LintResult, catalogue: dict[str, RuleDoc], out: TextIO) -> Non
     findings = result.findings
     for f in findings:
         fixable = "[*] " if _fixable(f, result.unsafe_fixes) else ""
+        runtime = f" [{f.runtime.describe()}]" if f.runtime is not None else ""
         out.write(
-            f"{display_path(f.path)}:{f.start.row}:{f.start.column}: {f.code} {fixable}{f.message}\n"
+            f"{display_path(f.path)}:{f.start.row}:{f.start.column}: "
+            f"{f.code} {fixable}{f.message}{runtime}\n"
         )
     for line in summary_lines(result):
         out.write(line + "\n")

@@ -12,10 +12,16 @@ from rich.markup import escape
 
 from serialint.api import LintResult
 from serialint.catalogue import RuleDoc
-from serialint.findings import Finding
+from serialint.findings import Finding, VerdictKind
 from serialint.report.paths import display_path
 from serialint.report.summary import fixable as _fixable
 from serialint.report.summary import summary_lines
+
+_VERDICT_STYLES = {
+    VerdictKind.CONFIRMED: "bold red",
+    VerdictKind.NOT_REPRODUCED: "bold green",
+    VerdictKind.INCONCLUSIVE: "bold yellow",
+}
 
 
 def write(result: LintResult, catalogue: dict[str, RuleDoc], out: TextIO) -> None:
@@ -50,4 +56,7 @@ def _write_one(console: Console, finding: Finding, lines: list[str], unsafe: boo
         console.print(f"[blue]{' ' * gutter} |[/]")
     if finding.fix_hint:
         console.print(f"  [bold cyan]= help:[/] {escape(finding.fix_hint)}")
+    if finding.runtime is not None:
+        style = _VERDICT_STYLES[finding.runtime.kind]
+        console.print(f"  [{style}]= runtime:[/] {escape(finding.runtime.describe())}")
     console.print()

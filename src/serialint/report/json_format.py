@@ -45,6 +45,20 @@ def as_dict(finding: Finding, catalogue: dict[str, RuleDoc]) -> dict[str, Any]:
         "name": doc.name if doc else None,
         "severity": doc.severity.value if doc else "error",
         "fix_hint": finding.fix_hint or None,
+        "runtime": runtime_dict(finding),
+    }
+
+
+def runtime_dict(finding: Finding) -> dict[str, str | None] | None:
+    """``--confirm``'s verdict: ``{"verdict": "confirmed", "exception": ..., "message": ...}``."""
+    verdict = finding.runtime
+    if verdict is None:
+        return None
+    return {
+        "verdict": verdict.kind.value,
+        "exception": verdict.exception or None,
+        "message": verdict.message or None,
+        "detail": verdict.detail or None,
     }
 
 

@@ -30,6 +30,8 @@ def summary_lines(result: LintResult) -> list[str]:
     lines = [f"{head} ({checked})."]
     if result.semantics:
         lines.append(result.semantics)
+    if result.confirmation is not None:
+        lines.append(result.confirmation.summary())
     safe = sum(1 for f in findings if f.fix is not None and f.fix.applicability == "safe")
     unsafe = sum(1 for f in findings if f.fix is not None and f.fix.applicability == "unsafe")
     if result.unsafe_fixes:  # --unsafe-fixes given: they are as available as the safe ones

@@ -1,0 +1,278 @@
+"""What runs inside each round-trip process: the step recorder and the Keras helpers steps call.
+
+A step is a short script written by a plan (``plans/``). It runs in a process forked from the
+worker, so Keras is already imported but none of the user's code is. It reports each action it
+takes through :class:`StepRecorder`, one JSON line per record, to a file the worker reads once
+the process is gone, so a crash, a timeout or an ``os._exit`` still leaves what happened before.
+
+Roles of the records:
+- ``begin``: an action started (a timeout or a crash is reported against the last one);
+- ``setup``: preparing the replay failed (the verdict is inconclusive);
+- ``probe``: the action under test raised (confirmed) or worked;
+- ``defect``: a silent failure a comparison found (confirmed, no exception);
+- ``exit``: user code called ``sys.exit`` (inconclusive);
+- ``done``: the step ran to its end.
+
+Keras, TensorFlow and NumPy are imported inside the helpers: this module is imported by the
+worker before TensorFlow is, and by the tests without it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# Shapes tried, in order, to build a layer or a subclassed model whose input is unknown.
+CANDIDATE_SHAPES: tuple[tuple[int, ...], ...] = ((4,), (6, 4), (8, 8, 3))
+PREDICTIONS = "predictions.npy"
+INPUT_SHAPE = "input_shape.json"
+
+
+class Stop(Exception):
+    """The step ends here: its outcome is recorded."""
+
+
+@dataclass(frozen=True)
+class StepRecorder:
+    results: Path
+    log: Path
+
+    def record(self, role: str, what: str, **data: Any) -> None:
+        with self.results.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps({"role": role, "what": what, **data}, default=repr) + "\n")
+
+    def _run(self, role: str, what: str, action: Callable[[], Any]) -> Any:
+        self.record("begin", what)
+        try:
+            return action()
+        except SystemExit as exit_:
+            self.record("exit", what, code=repr(exit_.code))
+            raise Stop from None
+        except KeyboardInterrupt:
+            self.record("exit", what, code="KeyboardInterrupt")
+            raise Stop from None
+        except Exception as error:
+            self.record(role, what, ok=False, type=type(error).__name__, message=str(error))
+            raise Stop from None
+
+    def setup(self, what: str, action: Callable[[], Any]) -> Any:
+        """Prepare the replay; a failure means no verdict (inconclusive)."""
+        return self._run("setup", what, action)
+
+    def probe(self, what: str, action: Callable[[], Any]) -> Any:
+        """The action under test; a failure confirms the finding."""
+        value = self._run("probe", what, action)
+        self.record("probe", what, ok=True)
+        return value
+
+    def defect(self, what: str, detail: str) -> None:
+        """A failure without an exception (lost config, changed predictions)."""
+        self.record("defect", what, detail=detail)
+        raise Stop
+
+    def logged(self, fragment: str) -> bool:
+        """Did this process write ``fragment`` to its log (Keras warnings go there)?"""
+        sys.stdout.flush()
+        sys.stderr.flush()
+        try:
+            return fragment in self.log.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return False
+
+    def done(self, detail: str) -> None:
+        self.record("done", detail)
+
+
+def run_step(script: str, recorder: StepRecorder) -> None:
+    """Execute one step's script; every outcome ends up in the recorder, nothing escapes."""
+    namespace: dict[str, Any] = {"__name__": "__serialint_step__", "step": recorder}
+    try:
+        exec(compile(script, "<serialint step>", "exec"), namespace)
+    except Stop:
+        return
+    except SystemExit as exit_:
+        recorder.record("exit", "the replay", code=repr(exit_.code))
+        return
+    except BaseException as error:  # a bug of the replay itself, or user code outside an action
+        recorder.record("error", "the replay", type=type(error).__name__, message=str(error))
+        return
+
+
+# -- helpers the step scripts call -----------------------------------------------------------------
+
+
+def import_object(module: str, qualname: str) -> Any:
+    """``module.qualname`` from the (stripped) copy of the user's module."""
+    value: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        value = getattr(value, part)
+    return value
+
+
+def evaluate(module: str, expression: str) -> Any:
+    """Evaluate ``expression`` in the namespace of the (stripped) module, as its line would."""
+    namespace = vars(importlib.import_module(module))
+    return eval(compile(expression, "<serialint expression>", "eval"), namespace)
+
+
+def _inputs(shape: tuple[int, ...]) -> Any:
+    import numpy as np
+
+    count = int(np.prod((2, *shape)))
+    return np.linspace(-1.0, 1.0, count, dtype="float32").reshape((2, *shape))
+
+
+def _attempts(make: Callable[[], Any]) -> Iterator[tuple[tuple[int, ...], Any]]:
+    for shape in CANDIDATE_SHAPES:
+        yield shape, make()
+
+
+def model_around(make: Callable[[], Any]) -> tuple[Any, tuple[int, ...] | None]:
+    """A small saved-able model holding the object ``make()`` builds, and its input shape.
+
+    A Layer is called on a symbolic input of the first shape it accepts; a Model is called on
+    data. When no shape works the object is kept unbuilt: the config is still saved and loaded,
+    which is where most hazards are.
+    """
+    import keras
+
+    first = make()
+    if isinstance(first, keras.Model):
+        for shape, model in _attempts(make):
+            try:
+                model(_inputs(shape))
+            except Exception:
+                continue
+            return model, shape
+        return first, None
+    if isinstance(first, keras.layers.Layer):
+        for shape, layer in _attempts(make):
+            try:
+                inputs = keras.Input(shape)
+                outputs = layer(inputs)
+                return keras.Model(inputs, outputs), shape
+            except Exception:
+                continue
+        return keras.Sequential([first]), None
+    return stand_in_model(first), (4,)
+
+
+def stand_in_model(obj: Any = None) -> Any:
+    """A built 4 -> 2 Dense model; ``obj`` (a loss, metric, initializer...) put where it goes."""
+    import keras
+
+    dense: dict[str, Any] = {}
+    compile_args: dict[str, Any] = {"optimizer": "adam", "loss": "mse"}
+    if isinstance(obj, keras.losses.Loss):
+        compile_args["loss"] = obj
+    elif isinstance(obj, keras.metrics.Metric):
+        compile_args["metrics"] = [obj]
+    elif isinstance(obj, keras.optimizers.Optimizer):
+        compile_args["optimizer"] = obj
+    elif isinstance(obj, keras.optimizers.schedules.LearningRateSchedule):
+        compile_args["optimizer"] = keras.optimizers.Adam(learning_rate=obj)
+    elif isinstance(obj, keras.initializers.Initializer):
+        dense["kernel_initializer"] = obj
+    elif isinstance(obj, keras.regularizers.Regularizer):
+        dense["kernel_regularizer"] = obj
+    elif isinstance(obj, keras.constraints.Constraint):
+        dense["kernel_constraint"] = obj
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, keras.layers.Dense(2, **dense)(inputs))
+    model.compile(**compile_args)
+    return model
+
+
+def save_predictions(model: Any, shape: tuple[int, ...] | None) -> None:
+    """What the model computes before saving, for the loading process to compare."""
+    import numpy as np
+
+    if shape is None:
+        return
+    Path(INPUT_SHAPE).write_text(json.dumps(list(shape)))
+    np.save(PREDICTIONS, _as_array(model.predict(_inputs(shape), verbose=0)))
+
+
+def _as_array(value: Any) -> Any:
+    import numpy as np
+
+    if isinstance(value, (list, tuple)):
+        value = value[0]
+    if isinstance(value, dict):
+        value = next(iter(value.values()))
+    return np.asarray(value)
+
+
+def prediction_change(model: Any) -> str | None:
+    """How the loaded model's output differs from the saved one's, or None if it does not."""
+    import numpy as np
+
+    if not Path(PREDICTIONS).exists():
+        return None
+    shape = tuple(json.loads(Path(INPUT_SHAPE).read_text()))
+    before = np.load(PREDICTIONS)
+    after = _as_array(model.predict(_inputs(shape), verbose=0))
+    if before.shape != after.shape:
+        return f"the loaded model's output has shape {after.shape}, the saved one's {before.shape}"
+    if not np.allclose(before, after, rtol=1e-5, atol=1e-6):
+        gap = float(np.max(np.abs(before - after)))
+        return f"the loaded model computes different outputs (largest difference {gap:.3g})"
+    return None
+
+
+_BASIC = (bool, int, float, str, type(None))
+
+
+def _basic(value: Any) -> bool:
+    if isinstance(value, (list, tuple)):
+        return all(_basic(v) for v in value)
+    return isinstance(value, _BASIC)
+
+
+def config_loss(original: Any, shape: tuple[int, ...] | None) -> str | None:
+    """What ``from_config(get_config())`` does not give back: public basic-typed attributes,
+    ``name``, ``trainable`` and the shapes of the weights once both are built the same way."""
+    import keras
+
+    clone = type(original).from_config(original.get_config())
+    lost: list[str] = []
+    for key in ("name", "trainable"):
+        if getattr(original, key, None) != getattr(clone, key, None):
+            lost.append(f"{key} {getattr(original, key, None)!r} -> {getattr(clone, key, None)!r}")
+    for key, value in vars(original).items():
+        if key.startswith("_") or not _basic(value):
+            continue
+        copied = getattr(clone, key, "<missing>")
+        if copied != value:
+            lost.append(f"{key} {value!r} -> {copied!r}")
+    if shape is not None and getattr(original, "built", False):
+        try:
+            if isinstance(clone, keras.Model):
+                clone(_inputs(shape))
+            else:
+                clone(keras.Input(shape))
+        except Exception as error:
+            lost.append(f"the copy cannot be built: {type(error).__name__}: {error}")
+        else:
+            before = [tuple(w.shape) for w in original.weights]
+            after = [tuple(w.shape) for w in clone.weights]
+            if before != after:
+                lost.append(f"weight shapes {before} -> {after}")
+    if not lost:
+        return None
+    return "from_config(get_config()) differs from the original: " + "; ".join(lost)
+
+
+def layer_of(model: Any, qualname: str) -> Any:
+    """The object of class ``qualname`` inside ``model`` (the model itself for a Model)."""
+    if type(model).__qualname__ == qualname:
+        return model
+    for layer in getattr(model, "layers", []):
+        if type(layer).__qualname__ == qualname:
+            return layer
+    return None

@@ -1,0 +1,157 @@
+"""What a plan may ask about a finding: the module, class and call it points at, and the sandbox.
+
+Plans read the project's facts and the text serialint already holds (``ast`` for the exact
+expression at a finding); they never run user code themselves and never touch the user's tree.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from serialint.facts.model import ClassFact
+from serialint.findings import Finding
+from serialint.paths import resolved
+from serialint.project import Module, Project
+from serialint.runtime.sandbox import Sandbox
+from serialint.runtime.strip import definitions_only
+
+
+class NoReplay(Exception):
+    """This finding cannot be replayed; the message is the reason (an inconclusive verdict)."""
+
+
+@dataclass
+class PlanContext:
+    project: Project
+    sandbox: Sandbox
+    texts: dict[Path, str]
+    _trees: dict[Path, ast.Module] = field(default_factory=dict)
+
+    def module(self, finding: Finding) -> Module:
+        module = self.project.modules.of(finding.path)
+        if module is None:
+            raise NoReplay("the file is not a module of the project")
+        return module
+
+    def tree(self, module: Module) -> ast.Module:
+        key = resolved(module.path)
+        if key not in self._trees:
+            self._trees[key] = ast.parse(self.texts[key])
+        return self._trees[key]
+
+    def text(self, module: Module) -> str:
+        return self.texts[resolved(module.path)]
+
+    def class_at(self, finding: Finding) -> tuple[Module, ClassFact]:
+        module = self.module(finding)
+        row = finding.start.row
+        at_name = [c for c in module.facts.classes if c.name_span.line == row]
+        around = [c for c in module.facts.classes if c.span.line <= row <= (c.end_line or row)]
+        found = at_name or sorted(around, key=lambda c: c.span.line)[-1:]
+        if not found:
+            raise NoReplay("no class statement at the finding")
+        return module, found[0]
+
+    def call_at(self, finding: Finding) -> tuple[Module, ast.Call]:
+        """The innermost call whose text contains the finding's start."""
+        module = self.module(finding)
+        best: ast.Call | None = None
+        for node in ast.walk(self.tree(module)):
+            inside = isinstance(node, ast.Call) and _contains(node, finding)
+            if inside and (best is None or _contains(best, node)):
+                best = node
+        if best is None:
+            raise NoReplay("no call at the finding")
+        return module, best
+
+    def segment(self, module: Module, node: ast.AST) -> str:
+        text = ast.get_source_segment(self.text(module), node)
+        if text is None:
+            raise NoReplay("the expression's text could not be read")
+        return text
+
+    def module_names(self, module: Module) -> set[str]:
+        """Names the definitions-only copy of ``module`` binds at top level."""
+        try:
+            tree = ast.parse(definitions_only(self.text(module)))
+        except Exception as error:  # libcst refuses what ast accepts: no copy, no replay
+            raise NoReplay(f"the module could not be copied: {error}") from None
+        return set(_bound(tree))
+
+    def require_module_names(self, module: Module, expression: ast.AST) -> None:
+        """Every name ``expression`` reads exists in the module's copy, else NoReplay."""
+        missing = sorted(free_names(expression) - self.module_names(module) - set(dir(builtins)))
+        if missing:
+            raise NoReplay(
+                "the expression uses names that exist only when the program runs: "
+                + ", ".join(missing)
+            )
+
+    def sandbox_module(self, job: Path, module: Module) -> tuple[Path, str]:
+        """Install ``module``'s copy (and what it imports) for ``job``: (src dir, import name)."""
+        return self.sandbox.install(job, [module]), self.sandbox.importable_name(module)
+
+
+def _contains(outer: ast.AST, inner: ast.AST | Finding) -> bool:
+    start, end = _extent(outer)
+    if isinstance(inner, Finding):
+        # ast columns are 0-based UTF-8 offsets; ours are 1-based characters. Close enough for
+        # "contains" on the ASCII code a call is made of.
+        point = (inner.start.row, inner.start.column - 1)
+        return start <= point < end
+    inner_start, inner_end = _extent(inner)
+    return start <= inner_start and inner_end <= end
+
+
+def _extent(node: ast.AST) -> tuple[tuple[int, int], tuple[int, int]]:
+    line = getattr(node, "lineno", 0)
+    column = getattr(node, "col_offset", 0)
+    return (line, column), (
+        getattr(node, "end_lineno", None) or line,
+        getattr(node, "end_col_offset", None) or column,
+    )
+
+
+def _bound(tree: ast.Module) -> Iterator[str]:
+    """Names bound at module level (inside top-level ``try``/``if`` blocks too)."""
+    pending: list[ast.stmt] = list(tree.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield node.name
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield from ((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                yield from (n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+        elif isinstance(node, ast.Try):
+            pending += [*node.body, *node.orelse, *node.finalbody]
+            pending += [s for h in node.handlers for s in h.body]
+        elif isinstance(node, ast.If):
+            pending += [*node.body, *node.orelse]
+
+
+def free_names(expression: ast.AST) -> set[str]:
+    """Names ``expression`` reads that it does not bind itself (lambda and comprehension names)."""
+    bound: set[str] = set()
+    for node in ast.walk(expression):
+        if isinstance(node, ast.Lambda):
+            arguments = node.args
+            every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+            every += [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
+            bound |= {a.arg for a in every}
+        elif isinstance(node, ast.comprehension):
+            bound |= {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
+        elif isinstance(node, ast.NamedExpr):
+            bound.add(node.target.id)
+    read = {
+        node.id
+        for node in ast.walk(expression)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    }
+    return read - bound

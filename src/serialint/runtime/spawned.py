@@ -1,0 +1,26 @@
+"""One step in a new interpreter, where ``fork`` does not exist (see ``worker``).
+
+``python -m serialint.runtime.spawned STEP_JSON RESULTS_PATH``, run in the job's directory with
+its output already sent to the step's log.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from serialint.runtime.child import StepRecorder, run_step
+
+
+def main(argv: list[str]) -> int:
+    step = json.loads(argv[1])
+    results = Path(argv[2])
+    sys.path[:0] = step["path"]
+    sys.argv = ["serialint-step"]
+    run_step(step["script"], StepRecorder(results, results.with_suffix("").with_suffix(".log")))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,116 @@
+"""A module's definitions without its top-level statements, so importing it runs no user program.
+
+A training script defines its layers and then, at top level, trains and saves. ``--confirm``
+needs the definitions (imports, classes, functions, constants) and must never run the rest: it
+would train for hours, write files into the user's tree or call ``sys.exit()``. libcst keeps the
+text of every kept statement exactly as written.
+
+Kept: imports; ``class`` and ``def`` statements (with their decorators, which register classes);
+assignments of inert values (literals, names, attribute paths, containers of those), so module
+constants and aliases (``Dense = keras.layers.Dense``) exist; ``try``/``if`` blocks made only of
+such statements whose tests call nothing (``try: import x / except ImportError: ...``). Dropped:
+everything else, and all of ``if __name__ == "__main__":``.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+_INERT_LEAVES = (
+    cst.Name,
+    cst.Attribute,
+    cst.Integer,
+    cst.Float,
+    cst.Imaginary,
+    cst.SimpleString,
+    cst.ConcatenatedString,
+    cst.Ellipsis,
+)
+
+
+def definitions_only(text: str) -> str:
+    """``text`` with only its definitions; raises ``libcst.ParserSyntaxError`` if unparsable."""
+    module = cst.parse_module(text)
+    body = [statement for statement in module.body if _kept(statement)]
+    return module.with_changes(body=body).code
+
+
+def _kept(statement: cst.BaseStatement) -> bool:
+    if isinstance(statement, (cst.ClassDef, cst.FunctionDef)):
+        return True
+    if isinstance(statement, cst.SimpleStatementLine):
+        return all(_kept_small(small) for small in statement.body)
+    if isinstance(statement, cst.Try):
+        blocks = [statement.body, *(h.body for h in statement.handlers)]
+        if statement.orelse is not None:
+            blocks.append(statement.orelse.body)
+        if statement.finalbody is not None:
+            blocks.append(statement.finalbody.body)
+        return all(_block_kept(block) for block in blocks)
+    if isinstance(statement, cst.If):
+        return _if_kept(statement)
+    return False
+
+
+def _if_kept(statement: cst.If) -> bool:
+    if _is_main_guard(statement.test) or not _inert(statement.test, allow_compare=True):
+        return False
+    if not _block_kept(statement.body):
+        return False
+    orelse = statement.orelse
+    if isinstance(orelse, cst.If):
+        return _if_kept(orelse)
+    return orelse is None or _block_kept(orelse.body)
+
+
+def _block_kept(block: cst.BaseSuite) -> bool:
+    if isinstance(block, cst.SimpleStatementSuite):
+        return all(_kept_small(small) for small in block.body)
+    assert isinstance(block, cst.IndentedBlock)
+    return all(_kept(statement) for statement in block.body)
+
+
+def _kept_small(small: cst.BaseSmallStatement) -> bool:
+    if isinstance(small, (cst.Import, cst.ImportFrom, cst.Pass)):
+        return True
+    if isinstance(small, cst.Expr):  # a docstring, not a call
+        return isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString))
+    if isinstance(small, cst.Assign):
+        targets_plain = all(isinstance(t.target, (cst.Name, cst.Tuple)) for t in small.targets)
+        return targets_plain and _inert(small.value)
+    if isinstance(small, cst.AnnAssign):
+        return isinstance(small.target, cst.Name) and (small.value is None or _inert(small.value))
+    return False
+
+
+def _inert(node: cst.BaseExpression, *, allow_compare: bool = False) -> bool:
+    """Evaluating ``node`` calls no user code (attribute access on modules aside)."""
+    if isinstance(node, _INERT_LEAVES):
+        return True
+    if isinstance(node, cst.UnaryOperation):
+        return _inert(node.expression, allow_compare=allow_compare)
+    if isinstance(node, cst.BinaryOperation):
+        return _inert(node.left) and _inert(node.right)
+    if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
+        return all(isinstance(e, cst.Element) and _inert(e.value) for e in node.elements)
+    if isinstance(node, cst.Dict):
+        return all(
+            isinstance(e, cst.DictElement) and _inert(e.key) and _inert(e.value)
+            for e in node.elements
+        )
+    if isinstance(node, cst.Subscript):
+        return _inert(node.value) and all(
+            isinstance(s.slice, cst.Index) and _inert(s.slice.value) for s in node.slice
+        )
+    if allow_compare and isinstance(node, cst.Comparison):
+        return _inert(node.left) and all(_inert(c.comparator) for c in node.comparisons)
+    if allow_compare and isinstance(node, cst.BooleanOperation):
+        return _inert(node.left, allow_compare=True) and _inert(node.right, allow_compare=True)
+    return False
+
+
+def _is_main_guard(test: cst.BaseExpression) -> bool:
+    if not isinstance(test, cst.Comparison):
+        return False
+    sides = [test.left, *(c.comparator for c in test.comparisons)]
+    return any(isinstance(s, cst.Name) and s.value == "__name__" for s in sides)
