@@ -10,6 +10,7 @@ Roles of the records:
 - ``setup``: preparing the replay failed (the verdict is inconclusive);
 - ``probe``: the action under test raised (confirmed) or worked;
 - ``defect``: a silent failure a comparison found (confirmed, no exception);
+- ``tried``: an action whose failure decides nothing by itself (``attempt``);
 - ``exit``: user code called ``sys.exit`` (inconclusive);
 - ``done``: the step ran to its end.
 
@@ -70,6 +71,17 @@ class StepRecorder:
         self.record("probe", what, ok=True)
         return value
 
+    def attempt(self, what: str, action: Callable[[], Any]) -> bool:
+        """An action whose failure decides nothing by itself: recorded, and the step goes on."""
+        self.record("begin", what)
+        try:
+            action()
+        except Exception as error:
+            self.record("tried", what, ok=False, type=type(error).__name__, message=str(error))
+            return False
+        self.record("tried", what, ok=True)
+        return True
+
     def defect(self, what: str, detail: str) -> None:
         """A failure without an exception (lost config, changed predictions)."""
         self.record("defect", what, detail=detail)
@@ -114,9 +126,10 @@ def import_object(module: str, qualname: str) -> Any:
     return value
 
 
-def evaluate(module: str, expression: str) -> Any:
-    """Evaluate ``expression`` in the namespace of the (stripped) module, as its line would."""
-    namespace = vars(importlib.import_module(module))
+def evaluate(module: str, expression: str, extra: dict[str, Any] | None = None) -> Any:
+    """Evaluate ``expression`` in the namespace of the (stripped) module, as its line would;
+    ``extra`` binds the stand-ins a rewritten call refers to (``__model__``)."""
+    namespace = {**vars(importlib.import_module(module)), **(extra or {})}
     return eval(compile(expression, "<serialint expression>", "eval"), namespace)
 
 
@@ -160,6 +173,50 @@ def model_around(make: Callable[[], Any]) -> tuple[Any, tuple[int, ...] | None]:
                 continue
         return keras.Sequential([first]), None
     return stand_in_model(first), (4,)
+
+
+def model_holding(makers: list[Callable[[], Any]]) -> tuple[Any, tuple[int, ...] | None]:
+    """A model holding one object from each maker: the custom objects a saved model needs.
+
+    One object: ``model_around``. Several: each layer on an input of its own (the first shape
+    it accepts), in one functional model with an output per layer.
+    """
+    import keras
+
+    if not makers:
+        return stand_in_model(), (4,)
+    if len(makers) == 1:
+        return model_around(makers[0])
+    inputs, outputs = [], []
+    for make in makers:
+        for shape, layer in _attempts(make):
+            try:
+                tensor = keras.Input(shape)
+                outputs.append(layer(tensor))
+            except Exception:
+                continue
+            inputs.append(tensor)
+            break
+        else:
+            raise ValueError(f"{type(make()).__name__} could not be called on any input shape")
+    return keras.Model(inputs, outputs), None
+
+
+MARKER = "code-ran-at-load.txt"
+
+
+def marker_model() -> Any:
+    """A model whose Lambda writes ``MARKER`` when it runs: loading it shows whether a load
+    executes code stored in the file (a functional model calls its layers as it is rebuilt)."""
+    import keras
+
+    inputs = keras.Input((4,))
+    marked = keras.layers.Lambda(
+        lambda t: (open("code-ran-at-load.txt", "w").write("ran"), t)[1]  # noqa: SIM115
+    )(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(2)(marked))
+    Path(MARKER).unlink(missing_ok=True)  # building ran it once already
+    return model
 
 
 def stand_in_model(obj: Any = None) -> Any:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from serialint.findings import Finding
 from serialint.runtime.jobs import Job
-from serialint.runtime.plans import classes, functions
+from serialint.runtime.plans import calls, classes, functions
 from serialint.runtime.plans.context import NoReplay, PlanContext
 
 Plan = Callable[[Finding, PlanContext], Job]
@@ -19,6 +19,10 @@ PLANS: dict[str, Plan] = {
     **{code: classes.plan for code in sorted(classes.LOCATE_RULES | classes.CONFIG_RULES)},
     "SER201": functions.plan,
     "SER202": functions.plan,
+    **{
+        code: calls.plan
+        for code in sorted(calls.SAVE_RULES | calls.LOAD_RULES | calls.PICKLE_RULES)
+    },
 }
 
 __all__ = ["PLANS", "NoReplay", "Plan", "PlanContext"]

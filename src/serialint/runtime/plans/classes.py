@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from serialint.facts.model import ClassFact
 from serialint.findings import Finding
@@ -69,6 +70,23 @@ def plan(finding: Finding, context: PlanContext) -> Job:
         )
     context.sandbox.install(job, [context.project.modules.by_name[o] for o in others])
     return Job(job, steps, replayed)
+
+
+def maker(context: PlanContext, job: Path, qualname: str, variable: str) -> list[str]:
+    """Script lines binding ``variable`` to a function that builds the project class
+    ``qualname`` (its module's copy installed for ``job``); NoReplay if it cannot be built."""
+    cls = context.project.classes.get(qualname)
+    if cls is None:
+        raise NoReplay(f"the class {qualname} was not found")
+    if cls.fact.in_function:
+        raise NoReplay(f"{cls.name} is defined inside a function: it exists only when it runs")
+    construction = _construction(context, cls.module, cls.fact)
+    _, name = context.sandbox_module(job, cls.module)
+    return [
+        f"{variable}_cls = step.setup({f'import {cls.fact.qualname} from {name}'!r}, "
+        f"lambda: child.import_object({name!r}, {cls.fact.qualname!r}))",
+        f"{variable} = lambda: {variable}_cls({construction.arguments})",
+    ]
 
 
 def _colliding_modules(context: PlanContext, module: Module, cls: ClassFact) -> list[str]:

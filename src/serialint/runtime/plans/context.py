@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 import builtins
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,13 +56,16 @@ class PlanContext:
             raise NoReplay("no class statement at the finding")
         return module, found[0]
 
-    def call_at(self, finding: Finding) -> tuple[Module, ast.Call]:
-        """The innermost call whose text contains the finding's start."""
+    def call_at(
+        self, finding: Finding, accept: Callable[[ast.Call], bool] = lambda _: True
+    ) -> tuple[Module, ast.Call]:
+        """The innermost call ``accept`` takes whose text contains the finding's start."""
         module = self.module(finding)
         best: ast.Call | None = None
         for node in ast.walk(self.tree(module)):
-            inside = isinstance(node, ast.Call) and _contains(node, finding)
-            if inside and (best is None or _contains(best, node)):
+            if not isinstance(node, ast.Call) or not accept(node):
+                continue
+            if _contains(node, finding) and (best is None or _contains(best, node)):
                 best = node
         if best is None:
             raise NoReplay("no call at the finding")
