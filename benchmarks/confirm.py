@@ -194,6 +194,7 @@ def main() -> None:
             times["twenty"].append(seconds)
             verdicts["twenty"] += seen
 
+    runs = f"{args.repeat} run{'s' if args.repeat != 1 else ''}"
     median = {name: statistics.median(values) for name, values in times.items()}
     bare = median["bare"]
     rows = [
@@ -204,7 +205,7 @@ def main() -> None:
     tensorflow = _version("tensorflow", "tensorflow-cpu")
     print(
         f"TensorFlow {tensorflow}, Keras {_version('keras')}, Python {sys.version.split()[0]}, "
-        f"{os.cpu_count()} CPUs; median of {args.repeat} runs (min, max)"
+        f"{os.cpu_count()} CPUs; median of {runs} (min, max)"
     )
     print(f"{'':7}{'what':36} {'seconds':>8} {'min':>7} {'max':>7} {'x bare':>7}")
     for name, what in rows:
@@ -229,7 +230,7 @@ def main() -> None:
     )
     mix = ", ".join(f"{code} {n}" for code, n in TWENTY.items())
     print(
-        f"verdicts over {args.repeat} runs: one: {_counts(verdicts['one'])}; "
+        f"verdicts over {runs}: one: {_counts(verdicts['one'])}; "
         f"twenty: {_counts(verdicts['twenty'])} ({mix} per run)"
     )
 

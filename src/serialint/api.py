@@ -37,7 +37,7 @@ from serialint.fixes import (
 from serialint.packaging import Packagings, read_packagings
 from serialint.paths import relative_posix, resolved
 from serialint.project import Project
-from serialint.runtime.confirm import Confirmation, ConfirmOptions, Progress, confirm
+from serialint.runtime.confirmation import Confirmation, ConfirmOptions, Progress, confirm
 from serialint.source import DIAGNOSTIC_CODE, diagnostic
 from serialint.suppress import PerFileIgnores
 

@@ -38,7 +38,7 @@ from serialint.report import FORMATS
 from serialint.report.progress import confirm_progress
 from serialint.report.summary import diff_summary
 from serialint.runtime import ConfirmOptions, RuntimeUnavailable, runtime_problem
-from serialint.runtime.confirm import DEFAULT_TIMEOUT_S
+from serialint.runtime.confirmation import DEFAULT_TIMEOUT_S
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 

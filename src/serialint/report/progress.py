@@ -9,7 +9,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from serialint.runtime.confirm import Progress as ProgressCallback
+from serialint.runtime.confirmation import Progress as ProgressCallback
 
 
 @contextmanager

@@ -6,7 +6,7 @@ the sandbox (``sandbox``), runs every job in one TensorFlow worker (``worker``, 
 does; :class:`RuntimeUnavailable` means TensorFlow is not installed.
 """
 
-from serialint.runtime.confirm import (
+from serialint.runtime.confirmation import (
     Confirmation,
     ConfirmOptions,
     RuntimeUnavailable,

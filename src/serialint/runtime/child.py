@@ -145,33 +145,63 @@ def _attempts(make: Callable[[], Any]) -> Iterator[tuple[tuple[int, ...], Any]]:
         yield shape, make()
 
 
-def model_around(make: Callable[[], Any]) -> tuple[Any, tuple[int, ...] | None]:
+FLAVOUR = "keras_flavour.txt"
+
+
+def keras_of(obj: Any) -> Any:
+    """The Keras an object belongs to: ``tf_keras`` for a tf-keras class, else Keras 3."""
+    if any(c.__module__.split(".")[0] == "tf_keras" for c in type(obj).__mro__):
+        import tf_keras
+
+        return tf_keras
+    import keras
+
+    return keras
+
+
+def save_model(model: Any, path: str) -> None:
+    """``model.save(path)``, noting which Keras saved it so the load uses the same one."""
+    Path(FLAVOUR).write_text(keras_of(model).__name__)
+    model.save(path)
+
+
+def load_saved(path: str, **options: Any) -> Any:
+    """``load_model`` of the Keras that saved ``path`` (see ``save_model``)."""
+    flavour = Path(FLAVOUR).read_text() if Path(FLAVOUR).exists() else "keras"
+    module = importlib.import_module(flavour)
+    return module.models.load_model(path, **options)
+
+
+def model_around(
+    make: Callable[[], Any], *, built: bool = False
+) -> tuple[Any, tuple[int, ...] | None]:
     """A small saved-able model holding the object ``make()`` builds, and its input shape.
 
     A Layer is called on a symbolic input of the first shape it accepts; a Model is called on
-    data. When no shape works the object is kept unbuilt: the config is still saved and loaded,
-    which is where most hazards are.
+    data. When no shape works the object is kept unbuilt, where that still tests something
+    (the config is saved and loaded, where most hazards are); with ``built`` it is an error.
     """
-    import keras
-
     first = make()
-    if isinstance(first, keras.Model):
-        for shape, model in _attempts(make):
+    keras = keras_of(first)
+    failures: list[str] = []
+    if isinstance(first, (keras.Model, keras.layers.Layer)):
+        is_model = isinstance(first, keras.Model)
+        for shape, obj in _attempts(make):
             try:
-                model(_inputs(shape))
-            except Exception:
-                continue
-            return model, shape
-        return first, None
-    if isinstance(first, keras.layers.Layer):
-        for shape, layer in _attempts(make):
-            try:
+                if is_model:
+                    obj(_inputs(shape))
+                    return obj, shape
                 inputs = keras.Input(shape)
-                outputs = layer(inputs)
-                return keras.Model(inputs, outputs), shape
-            except Exception:
-                continue
-        return keras.Sequential([first]), None
+                return keras.Model(inputs, obj(inputs)), shape
+            except Exception as error:
+                failures.append(f"{shape}: {type(error).__name__}: {error}")
+        if built:
+            raise ValueError(
+                f"{type(first).__name__} could not be called on any input tried ("
+                + "; ".join(failures)[:600]
+                + ")"
+            )
+        return (first if is_model else keras.Sequential([first])), None
     return stand_in_model(first), (4,)
 
 
@@ -252,7 +282,13 @@ def save_predictions(model: Any, shape: tuple[int, ...] | None) -> None:
     if shape is None:
         return
     Path(INPUT_SHAPE).write_text(json.dumps(list(shape)))
-    np.save(PREDICTIONS, _as_array(model.predict(_inputs(shape), verbose=0)))
+    np.save(PREDICTIONS, _outputs(model, shape))
+
+
+def _outputs(model: Any, shape: tuple[int, ...]) -> Any:
+    """The model called eagerly (``predict`` traces a graph, which an eager-only model the
+    user runs eagerly cannot pass)."""
+    return _as_array(model(_inputs(shape), training=False))
 
 
 def _as_array(value: Any) -> Any:
@@ -273,7 +309,7 @@ def prediction_change(model: Any) -> str | None:
         return None
     shape = tuple(json.loads(Path(INPUT_SHAPE).read_text()))
     before = np.load(PREDICTIONS)
-    after = _as_array(model.predict(_inputs(shape), verbose=0))
+    after = _outputs(model, shape)
     if before.shape != after.shape:
         return f"the loaded model's output has shape {after.shape}, the saved one's {before.shape}"
     if not np.allclose(before, after, rtol=1e-5, atol=1e-6):
@@ -291,18 +327,30 @@ def _basic(value: Any) -> bool:
     return isinstance(value, _BASIC)
 
 
+def _base_attributes(obj: Any) -> set[str]:
+    """The public attributes Keras' own base class sets (``built``...): state, not config."""
+    for base in type(obj).__mro__:
+        if base.__module__.split(".")[0] in {"keras", "tf_keras"}:
+            try:
+                return set(vars(base()))
+            except Exception:
+                break
+    return {"built"}
+
+
 def config_loss(original: Any, shape: tuple[int, ...] | None) -> str | None:
     """What ``from_config(get_config())`` does not give back: public basic-typed attributes,
     ``name``, ``trainable`` and the shapes of the weights once both are built the same way."""
-    import keras
+    keras = keras_of(original)
 
     clone = type(original).from_config(original.get_config())
     lost: list[str] = []
     for key in ("name", "trainable"):
         if getattr(original, key, None) != getattr(clone, key, None):
             lost.append(f"{key} {getattr(original, key, None)!r} -> {getattr(clone, key, None)!r}")
+    bookkeeping = _base_attributes(original)
     for key, value in vars(original).items():
-        if key.startswith("_") or not _basic(value):
+        if key.startswith("_") or key in bookkeeping or not _basic(value):
             continue
         copied = getattr(clone, key, "<missing>")
         if copied != value:

@@ -44,15 +44,17 @@ class JobOutcome:
 
 
 def first_line(text: str) -> str:
-    """The line a user needs: Keras wraps a nested failure once per container level
-    ("... could not be deserialized properly ... Exception encountered: <inner>"), so the
-    innermost message is kept, without the object config Keras appends."""
+    """The first line of what a user needs to read, as one line.
+
+    Keras wraps a nested failure once per container level ("... could not be deserialized
+    properly ... Exception encountered: <inner>"): the innermost message is kept, without the
+    object config Keras appends. Keras also breaks one sentence over lines: the first paragraph
+    is joined.
+    """
     inner = text.rsplit("Exception encountered:", 1)[-1]
     inner = inner.split(" Full object config:", 1)[0]
-    for line in inner.splitlines():
-        if line.strip():
-            return line.strip()
-    return ""
+    paragraph = inner.strip().split("\n\n", 1)[0]
+    return " ".join(line.strip() for line in paragraph.splitlines() if line.strip())
 
 
 def verdict(job: Job, outcome: JobOutcome) -> Verdict:

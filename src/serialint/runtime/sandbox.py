@@ -28,9 +28,14 @@ from serialint.runtime.strip import definitions_only
 class Sandbox:
     project: Project
     texts: dict[Path, str]  # resolved path -> source text, as serialint read it
-    root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="serialint-")))
+    root: Path  # a new temporary directory (see ``create``)
     _stripped: dict[Path, str | None] = field(default_factory=dict)
     _jobs: int = 0
+
+    @classmethod
+    def create(cls, project: Project, texts: dict[Path, str], parent: Path | None) -> Sandbox:
+        """A sandbox in a new directory under ``parent`` (None: the system's temporary one)."""
+        return cls(project, texts, Path(tempfile.mkdtemp(prefix="serialint-", dir=parent)))
 
     def new_job(self) -> Path:
         self._jobs += 1

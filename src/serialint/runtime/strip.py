@@ -14,6 +14,8 @@ everything else, and all of ``if __name__ == "__main__":``.
 
 from __future__ import annotations
 
+import builtins
+
 import libcst as cst
 
 _INERT_LEAVES = (
@@ -31,8 +33,101 @@ _INERT_LEAVES = (
 def definitions_only(text: str) -> str:
     """``text`` with only its definitions; raises ``libcst.ParserSyntaxError`` if unparsable."""
     module = cst.parse_module(text)
-    body = [statement for statement in module.body if _kept(statement)]
+    bound = set(dir(builtins)) | _MODULE_GLOBALS
+    body = []
+    for statement in module.body:
+        # ``x = inputs`` after a dropped ``inputs = keras.Input(...)`` would fail on import.
+        if _kept(statement) and _reads(statement) <= bound:
+            body.append(statement)
+            bound |= _binds(statement)
     return module.with_changes(body=body).code
+
+
+_MODULE_GLOBALS = {"__name__", "__file__", "__doc__", "__package__", "__spec__", "__builtins__"}
+
+
+def _reads(statement: cst.BaseStatement) -> set[str]:
+    """Names a kept statement reads as it runs at import (not inside its functions)."""
+    if isinstance(statement, (cst.ClassDef, cst.FunctionDef)):
+        return set()  # bases and decorators: a NameError there is the module's own problem
+    if isinstance(statement, cst.SimpleStatementLine):
+        values = [
+            s.value
+            for s in statement.body
+            if isinstance(s, (cst.Assign, cst.AnnAssign)) and s.value
+        ]
+        return {n.value for v in values for n in _names_read(v)}
+    if isinstance(statement, cst.If):
+        return {n.value for n in _names_read(statement.test)}
+    return set()
+
+
+def _names_read(node: cst.CSTNode) -> list[cst.Name]:
+    found: list[cst.Name] = []
+
+    class _Collect(cst.CSTVisitor):
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            node.value.visit(self)  # ``a.b``: only ``a`` is a name read
+            return False
+
+        def visit_Name(self, node: cst.Name) -> None:
+            found.append(node)
+
+    node.visit(_Collect())
+    return found
+
+
+def _binds(statement: cst.BaseStatement) -> set[str]:
+    """Names a kept statement binds at module level."""
+    if isinstance(statement, (cst.ClassDef, cst.FunctionDef)):
+        return {statement.name.value}
+    bound: set[str] = set()
+    for node in _statements_within(statement):
+        for small in node.body if isinstance(node, cst.SimpleStatementLine) else ():
+            star = isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar)
+            if isinstance(small, (cst.Import, cst.ImportFrom)) and not star:
+                assert not isinstance(small.names, cst.ImportStar)
+                for alias in small.names:
+                    name = alias.asname.name if alias.asname else alias.name
+                    bound.add(_dotted_head(name))
+            elif isinstance(small, cst.Assign):
+                for target in small.targets:
+                    bound |= {n.value for n in _names_read(target.target)}
+            elif isinstance(small, cst.AnnAssign):
+                bound |= {n.value for n in _names_read(small.target)}
+        if isinstance(node, (cst.ClassDef, cst.FunctionDef)):
+            bound.add(node.name.value)
+    return bound
+
+
+def _statements_within(statement: cst.BaseStatement) -> list[cst.BaseStatement]:
+    """``statement`` and the statements of its try/if blocks (recursively)."""
+    found: list[cst.BaseStatement] = []
+    pending: list[cst.BaseStatement] = [statement]
+    while pending:
+        node = pending.pop()
+        found.append(node)
+        if isinstance(node, (cst.Try, cst.If)):
+            blocks: list[cst.BaseSuite] = [node.body]
+            if isinstance(node, cst.Try):
+                blocks += [h.body for h in node.handlers]
+            orelse = node.orelse
+            if isinstance(orelse, cst.If):
+                pending.append(orelse)
+            elif orelse is not None:
+                blocks.append(orelse.body)
+            for block in blocks:
+                if isinstance(block, cst.IndentedBlock):
+                    pending += list(block.body)
+                elif isinstance(block, cst.SimpleStatementSuite):
+                    found.append(cst.SimpleStatementLine(body=block.body))
+    return found
+
+
+def _dotted_head(name: cst.BaseExpression) -> str:
+    while isinstance(name, cst.Attribute):
+        name = name.value
+    return name.value if isinstance(name, cst.Name) else ""
 
 
 def _kept(statement: cst.BaseStatement) -> bool:

@@ -44,7 +44,14 @@ DEFAULT_FILES = {
 }
 MODEL = "__model__"
 _SAVES = {"save", "save_model", "save_weights", "export"}
-_LOADS = {"load_model", "load", "loads", "load_weights", "enable_unsafe_deserialization"}
+_LOADS = {
+    "load_model",
+    "load",
+    "loads",
+    "load_weights",
+    "enable_unsafe_deserialization",
+    "TFSMLayer",
+}
 _PICKLES = {"dump", "dumps", "load", "loads"}
 
 
@@ -133,7 +140,10 @@ def _load_plan(finding: Finding, context: PlanContext) -> Job:
         f"lambda: __import__({name!r}))",
         *before,
     ]
-    evaluate = f"lambda: child.evaluate({name!r}, {load_text!r})"
+    # ``__model__``: the receiver of ``model.load_weights(...)``, a model like the one saved.
+    evaluate = (
+        f"lambda: child.evaluate({name!r}, {load_text!r}, {{{MODEL!r}: child.stand_in_model()}})"
+    )
     if finding.code == "SER403":
         load += [
             f"step.attempt({f'run {load_text}'!r}, {evaluate})",
@@ -293,7 +303,9 @@ def _rewrite(
         replacements.append((model, MODEL))
         path = _argument(call, 1, ("filepath",))
     else:
-        path = _argument(call, 0, ("filepath", "export_dir"))
+        if called == "load_weights" and isinstance(call.func, ast.Attribute):
+            replacements.append((call.func.value, MODEL))  # model.load_weights(path)
+        path = _argument(call, 0, ("filepath", "export_dir", "filepath_or_buffer"))
     if path is None:
         raise NoReplay("the file argument was not found")
     file = _file_name(path, code)

@@ -15,6 +15,7 @@ it:
 from __future__ import annotations
 
 import ast
+import enum
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,10 +36,19 @@ MODEL_FILE = "model.keras"
 
 @dataclass(frozen=True)
 class Construction:
-    """How to build the object: ``Class(*args, **kwargs)``, as Python source text."""
+    """How to build the object: a real call of the project, evaluated in the namespace of its
+    module's copy, or ``Class()`` when no call can be replayed and the defaults suffice."""
 
-    arguments: str  # "4, activation='relu'"
-    source: str  # where they come from, for the messages: "the call at train.py:12"
+    call: str  # "ScaledDense(4, scale=2.0)", "layers.Gate(keras.layers.Dense(2))"
+    module: Module | None  # where the call is written; None: the class's defaults
+    source: str  # for the messages: "the call at train.py:12"
+
+    def expression(self, context: PlanContext, job: Path, fallback: str) -> str:
+        """Python text building the object in a step (``fallback``: the class's variable)."""
+        if self.module is None:
+            return f"{fallback}()"
+        _, name = context.sandbox_module(job, self.module)
+        return f"child.evaluate({name!r}, {self.call!r})"
 
 
 def plan(finding: Finding, context: PlanContext) -> Job:
@@ -48,28 +58,37 @@ def plan(finding: Finding, context: PlanContext) -> Job:
     construction = _construction(context, module, cls)
     job = context.sandbox.new_job()
     source, name = context.sandbox_module(job, module)
-    build = _build_script(name, cls, construction, config=finding.code in CONFIG_RULES)
-    others: list[str] = []
+    make = construction.expression(context, job, "cls")
+    build = _build_script(name, cls, construction, make, config=finding.code in CONFIG_RULES)
+    call = construction.call
     if finding.code in LOCATE_RULES:
-        load = _load_script(name, cls, with_class=False)
-        steps = (Step(build, (source,)), Step(load))
-        replayed = f"{cls.name}({construction.arguments}) was saved and loaded in a fresh process"
-    else:
-        others = _colliding_modules(context, module, cls) if finding.code == "SER106" else []
-        if finding.code == "SER106" and not others:
-            raise NoReplay("the other class registered under the same name was not found")
-        imports = [
-            context.sandbox.importable_name(context.project.modules.by_name[o]) for o in others
-        ]
-        load = _load_script(name, cls, with_class=True, then_import=imports)
-        steps = (Step(build, (source,)), Step(load, (source,)))
-        replayed = (
-            f"{cls.name}({construction.arguments}) kept its config through "
-            "from_config(get_config()), and a fresh process with the class loaded it with the "
-            "same outputs"
+        # The loading program imports the module (the class exists, registered or not) but
+        # hands nothing to load_model: what a serving script of the project does.
+        load = _load_script(name, cls, Loading.IMPORTED)
+        replayed = f"{call} was saved, and loaded by a fresh process that imports its module"
+    elif finding.code == "SER106":
+        others = _colliding_modules(context, module, cls)
+        context.sandbox.install(job, others)
+        names = [context.sandbox.importable_name(m) for m in others]
+        load = _load_script(name, cls, Loading.REGISTRY, then_import=names)
+        replayed = f"{call} was saved, and loaded as itself by a fresh process importing " + (
+            ", ".join(names) or name
         )
-    context.sandbox.install(job, [context.project.modules.by_name[o] for o in others])
-    return Job(job, steps, replayed)
+    else:
+        load = _load_script(name, cls, Loading.CUSTOM_OBJECTS)
+        replayed = (
+            f"{call} kept its config through from_config(get_config()), and a fresh process "
+            "given the class loaded it with the same outputs"
+        )
+    return Job(job, (Step(build, (source,)), Step(load, (source,))), replayed)
+
+
+class Loading(enum.Enum):
+    """What the loading process has of the class."""
+
+    IMPORTED = "imports its module"  # no custom_objects: registration decides
+    CUSTOM_OBJECTS = "passes it in custom_objects"  # the config itself is under test
+    REGISTRY = "imports every module registering its name"  # which class wins
 
 
 def maker(context: PlanContext, job: Path, qualname: str, variable: str) -> list[str]:
@@ -82,35 +101,46 @@ def maker(context: PlanContext, job: Path, qualname: str, variable: str) -> list
         raise NoReplay(f"{cls.name} is defined inside a function: it exists only when it runs")
     construction = _construction(context, cls.module, cls.fact)
     _, name = context.sandbox_module(job, cls.module)
+    make = construction.expression(context, job, f"{variable}_cls")
     return [
         f"{variable}_cls = step.setup({f'import {cls.fact.qualname} from {name}'!r}, "
         f"lambda: child.import_object({name!r}, {cls.fact.qualname!r}))",
-        f"{variable} = lambda: {variable}_cls({construction.arguments})",
+        f"{variable} = lambda: {make}",
     ]
 
 
-def _colliding_modules(context: PlanContext, module: Module, cls: ClassFact) -> list[str]:
+def _colliding_modules(context: PlanContext, module: Module, cls: ClassFact) -> list[Module]:
+    """The modules of every class registered under the same name as ``cls`` (its own too)."""
     qualname = f"{module.name}.{cls.qualname}"
     for group in context.project.registration_collisions:
-        names = [c.qualname for c, _ in group]
-        if qualname in names:
-            return sorted({c.module.name for c, _ in group if c.qualname != qualname})
-    return []
+        if qualname in {c.qualname for c, _ in group}:
+            return sorted({c.module.name: c.module for c, _ in group}.values(), key=_by_name)
+    return [module]
+
+
+def _by_name(module: Module) -> str:
+    return module.name
 
 
 def _construction(context: PlanContext, module: Module, cls: ClassFact) -> Construction:
+    """The first call of the class in the project that a step can evaluate: one whose names
+    all exist at the top level of its module (literals, imports, module constants)."""
     qualname = f"{module.name}.{cls.qualname}"
-    for where, call in _call_sites(context, qualname):
-        arguments = _literal_arguments(call)
-        if arguments is not None:
-            return Construction(arguments, where)
+    for site_module, call in _call_sites(context, qualname):
+        try:
+            context.require_module_names(site_module, call)
+        except NoReplay:
+            continue
+        where = f"the call at {site_module.path.name}:{call.lineno}"
+        return Construction(context.segment(site_module, call), site_module, where)
     required = _required_parameters(cls)
     if required:
         raise NoReplay(
-            f"cannot instantiate {cls.name}: no call in the project passes literal arguments, "
-            f"and __init__ requires {', '.join(required)}"
+            f"cannot instantiate {cls.name}: no call in the project can be replayed (their "
+            f"arguments exist only while the program runs), and __init__ requires "
+            f"{', '.join(required)}"
         )
-    return Construction("", "its defaults")
+    return Construction(f"{cls.name}()", None, "its defaults")
 
 
 def _required_parameters(cls: ClassFact) -> list[str]:
@@ -123,7 +153,7 @@ def _required_parameters(cls: ClassFact) -> list[str]:
     ]
 
 
-def _call_sites(context: PlanContext, qualname: str) -> Iterator[tuple[str, ast.Call]]:
+def _call_sites(context: PlanContext, qualname: str) -> Iterator[tuple[Module, ast.Call]]:
     short = qualname.rsplit(".", 1)[-1]
     for module in context.project.modules:
         text = context.texts.get(resolved(module.path))
@@ -139,8 +169,18 @@ def _call_sites(context: PlanContext, qualname: str) -> Iterator[tuple[str, ast.
             reference = _dotted(node.func)
             if reference is None or reference.rsplit(".", 1)[-1] != short:
                 continue
-            if context.project.modules.qualify(module, reference) == qualname:
-                yield f"the call at {module.path.name}:{node.lineno}", node
+            if _qualified(context, module, reference) == qualname:
+                yield module, node
+
+
+def _qualified(context: PlanContext, module: Module, dotted: str) -> str | None:
+    """What a name written in ``module`` refers to, through its imports (``facts.names`` maps
+    each top-level name to its file-level reference)."""
+    head, dot, rest = dotted.partition(".")
+    reference = module.facts.names.get(head)
+    if reference is None:
+        return None
+    return context.project.modules.qualify(module, reference + dot + rest)
 
 
 def _dotted(node: ast.expr) -> str | None:
@@ -152,38 +192,18 @@ def _dotted(node: ast.expr) -> str | None:
     return None
 
 
-def _literal_arguments(call: ast.Call) -> str | None:
-    """The call's arguments as source text, if every one is a literal (else None)."""
-    parts = []
-    for argument in call.args:
-        if isinstance(argument, ast.Starred) or not _is_literal(argument):
-            return None
-        parts.append(repr(ast.literal_eval(argument)))
-    for keyword in call.keywords:
-        if keyword.arg is None or not _is_literal(keyword.value):
-            return None
-        parts.append(f"{keyword.arg}={ast.literal_eval(keyword.value)!r}")
-    return ", ".join(parts)
-
-
-def _is_literal(node: ast.expr) -> bool:
-    try:
-        ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return False
-    return True
-
-
-def _build_script(name: str, cls: ClassFact, construction: Construction, *, config: bool) -> str:
-    call = f"{cls.name}({construction.arguments})"
+def _build_script(
+    name: str, cls: ClassFact, construction: Construction, make: str, *, config: bool
+) -> str:
+    call = construction.call
     lines = [
         "from serialint.runtime import child",
         f"cls = step.setup({f'import {cls.qualname} from {name}'!r}, "
         f"lambda: child.import_object({name!r}, {cls.qualname!r}))",
-        f"make = lambda: cls({construction.arguments})",
+        f"make = lambda: {make}",
         f"step.setup({f'instantiate {call} (arguments from {construction.source})'!r}, make)",
         f"model, shape = step.setup({f'build a model around {cls.name}'!r}, "
-        "lambda: child.model_around(make))",
+        f"lambda: child.model_around(make, built={config}))",
     ]
     if config:
         lines += [
@@ -194,11 +214,13 @@ def _build_script(name: str, cls: ClassFact, construction: Construction, *, conf
             "lambda: child.config_loss(obj, shape))",
             "    if lost:",
             "        step.defect('compare the rebuilt object', lost)",
-            f"step.probe('save the model to {MODEL_FILE}', lambda: model.save({MODEL_FILE!r}))",
+            f"step.probe('save the model to {MODEL_FILE}', "
+            f"lambda: child.save_model(model, {MODEL_FILE!r}))",
         ]
     else:
         lines.append(
-            f"step.setup('save the model to {MODEL_FILE}', lambda: model.save({MODEL_FILE!r}))"
+            f"step.setup('save the model to {MODEL_FILE}', "
+            f"lambda: child.save_model(model, {MODEL_FILE!r}))"
         )
     lines += [
         "step.setup('compute its outputs', lambda: child.save_predictions(model, shape))",
@@ -208,38 +230,34 @@ def _build_script(name: str, cls: ClassFact, construction: Construction, *, conf
 
 
 def _load_script(
-    name: str, cls: ClassFact, *, with_class: bool, then_import: list[str] | None = None
+    name: str, cls: ClassFact, loading: Loading, then_import: list[str] | None = None
 ) -> str:
-    lines = ["import keras", "from serialint.runtime import child", "custom = {}"]
-    if with_class:
-        lines += [
-            f"cls = step.setup({f'import {cls.qualname} from {name}'!r}, "
-            f"lambda: child.import_object({name!r}, {cls.qualname!r}))",
-            f"custom = {{{cls.name!r}: cls}}",
-        ]
+    lines = [
+        "from serialint.runtime import child",
+        f"cls = step.setup({f'import {cls.qualname} from {name}'!r}, "
+        f"lambda: child.import_object({name!r}, {cls.qualname!r}))",
+        "custom = {}",
+    ]
+    if loading is Loading.CUSTOM_OBJECTS:
+        lines.append(f"custom = {{{cls.name!r}: cls}}")
     for other in then_import or []:
         lines.append(f"step.setup({f'import {other}'!r}, lambda: __import__({other!r}))")
-        lines.append("custom = {}  # the registry decides, as it would for the user")
-    where = "with the class available" if with_class else "in a fresh process without the class"
     lines += [
-        f"loaded = step.probe({f'load {MODEL_FILE} {where}'!r}, "
-        f"lambda: keras.saving.load_model({MODEL_FILE!r}, custom_objects=custom))",
+        f"loaded = step.probe({f'load {MODEL_FILE} in a fresh process that {loading.value}'!r}, "
+        f"lambda: child.load_saved({MODEL_FILE!r}, custom_objects=custom))",
+    ]
+    if loading is Loading.REGISTRY:
+        lines += [
+            f"found = child.layer_of(loaded, {cls.qualname!r})",
+            "if found is None:",
+            "    kinds = sorted({type(layer).__qualname__ for layer in loaded.layers})",
+            "    step.defect('compare the loaded class', "
+            f"'a model saved holding {cls.qualname} loads holding ' + ', '.join(kinds))",
+        ]
+    lines += [
         "changed = step.probe('compute its outputs', lambda: child.prediction_change(loaded))",
         "if changed:",
         "    step.defect('compare the outputs', changed)",
     ]
-    if then_import:
-        lines += [
-            f"found = child.layer_of(loaded, {cls.qualname!r})",
-            "if found is not None and type(found).__module__ != cls.__module__:",
-            "    step.defect('compare the loaded class', "
-            "f'the model loads as {type(found).__module__}.{type(found).__qualname__}, "
-            f"not {{cls.__module__}}.{cls.qualname}')",
-            "if found is None:",
-            "    kinds = sorted({type(layer).__module__ + '.' + type(layer).__qualname__ "
-            "for layer in getattr(loaded, 'layers', [])})",
-            "    step.defect('compare the loaded class', "
-            f"'the model loads without a {cls.qualname}: it holds ' + ', '.join(kinds))",
-        ]
     lines.append("step.done('loaded')")
     return "\n".join(lines) + "\n"

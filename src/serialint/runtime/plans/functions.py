@@ -4,7 +4,8 @@ The flagged call is rebuilt from its own text, evaluated in the namespace of its
 definitions-only copy: ``Dense(8, activation=scaled_tanh)`` or ``Lambda(lambda x: x * 2)``
 becomes the very layer the program builds, inside a small model; for ``compile(loss=fn)`` the
 argument is evaluated and a stand-in model is compiled with it. The model is saved as ``.keras``
-and loaded in a fresh process without any of the user's code, with the default ``safe_mode``.
+and loaded, with the default ``safe_mode`` and no ``custom_objects``, by a fresh process that
+imports the module (as a serving script of the project does: a registered function is found).
 An expression that reads names existing only while the program runs (a function's locals) is
 not guessed at: the verdict is inconclusive and says which names.
 """
@@ -52,22 +53,27 @@ def plan(finding: Finding, context: PlanContext) -> Job:
     save = [
         "from serialint.runtime import child",
         *build,
-        f"step.setup('save the model to {MODEL_FILE}', lambda: model.save({MODEL_FILE!r}))",
+        f"step.setup('save the model to {MODEL_FILE}', "
+        f"lambda: child.save_model(model, {MODEL_FILE!r}))",
         "step.setup('compute its outputs', lambda: child.save_predictions(model, shape))",
         "step.done('saved')",
     ]
+    # The loading program imports the module (a registered function is then found) and passes
+    # no custom_objects: a serving script of the project.
     load = [
-        "import keras",
         "from serialint.runtime import child",
-        f"loaded = step.probe('load {MODEL_FILE} in a fresh process without the user code', "
-        f"lambda: keras.saving.load_model({MODEL_FILE!r}))",
+        f"step.setup('import {name}', lambda: __import__({name!r}))",
+        f"loaded = step.probe('load {MODEL_FILE} in a fresh process that imports {name}', "
+        f"lambda: child.load_saved({MODEL_FILE!r}))",
         "changed = step.probe('compute its outputs', lambda: child.prediction_change(loaded))",
         "if changed:",
         "    step.defect('compare the outputs', changed)",
         "step.done('loaded')",
     ]
-    replayed = f"{what}: saved, then loaded in a fresh process with the same outputs"
-    return Job(job, (Step(_lines(save), (source,)), Step(_lines(load))), replayed)
+    replayed = (
+        f"{what}: saved, then loaded with the same outputs by a fresh process that imports {name}"
+    )
+    return Job(job, (Step(_lines(save), (source,)), Step(_lines(load), (source,))), replayed)
 
 
 def _compile_argument(finding: Finding, call: ast.Call) -> tuple[str, ast.expr]:
