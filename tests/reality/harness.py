@@ -2,23 +2,27 @@
 
 Why fresh processes: whether a saved model loads depends on what the *loading* process has
 imported and registered. Only a process that did not build the model, exactly like a separate
-inference script, shows what a user will see. Why a ``RESULT`` line protocol: the tests assert on
-exception types and messages reported by the child itself, not on scraped TensorFlow logs.
+inference script, shows what a user will see. The processes come from the product's own runner
+(``serialint.runtime.scripts``: forked from a worker that imported Keras and nothing else).
+Why a ``RESULT`` line protocol: the tests assert on exception types and messages reported by the
+child itself, not on scraped TensorFlow logs.
 """
 
 from __future__ import annotations
 
 import ast
+import atexit
 import json
 import os
 import pickletools
-import subprocess
 import sys
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from serialint.runtime.scripts import ScriptRunner
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -29,13 +33,6 @@ RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
 
 # One subprocess imports TensorFlow (~5 s); a whole save or load stays far below this.
 TIMEOUT_S = 240
-
-CHILD_ENV = {
-    "TF_CPP_MIN_LOG_LEVEL": "3",
-    "CUDA_VISIBLE_DEVICES": "",
-    "KERAS_BACKEND": "tensorflow",
-    "PYTHONDONTWRITEBYTECODE": "1",
-}
 
 RESULT_PREFIX = "RESULT "
 
@@ -131,41 +128,37 @@ def write_script(directory: Path, name: str, body: str) -> Path:
     return path
 
 
-def _child_env(directory: Path) -> dict[str, str]:
-    env = {**os.environ, **CHILD_ENV}
-    env["PYTHONPATH"] = str(directory)  # the example modules live there, nothing else
-    return env
+class _Runner:
+    """The product's script runner (serialint.runtime.scripts), started on first use and kept
+    for the whole test session: TensorFlow is imported once, and every script still runs in a
+    fresh process of its own that has imported nothing of the project."""
+
+    runner: ScriptRunner | None = None
+
+    @classmethod
+    def get(cls) -> ScriptRunner:
+        if cls.runner is None:
+            cls.runner = ScriptRunner(TIMEOUT_S)
+            atexit.register(cls.runner.close)
+        return cls.runner
 
 
 def run_scripts(jobs: Sequence[tuple[Path, str]], timeout: float = TIMEOUT_S) -> list[ChildRun]:
-    """Run each ``(directory, script body)`` in its own fresh interpreter, all at once.
+    """Run each ``(directory, script body)`` in its own fresh process, up to two at a time.
 
-    Why concurrently: every child spends ~5 s importing TensorFlow; independent loads overlap
-    on a two-core machine and keep the suite short. Each child runs with its directory as cwd
-    and as the only ``PYTHONPATH`` entry, like a user's script next to its modules.
+    Each runs with its directory as cwd and first on ``sys.path``, like a user's script next to
+    its modules, as ``__main__``. The script is also written to its directory, to read when a
+    test fails.
     """
-    started = []
+    assert timeout == TIMEOUT_S, "the session's runner has one timeout"
+    scripts = []
     for number, (directory, body) in enumerate(jobs):
         script = write_script(directory, f"_reality_job_{number}_{os.getpid()}.py", body)
-        process = subprocess.Popen(
-            [sys.executable, str(script)],
-            cwd=directory,
-            env=_child_env(directory),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        started.append((script, process))
-    runs = []
-    for script, process in started:
-        try:
-            stdout, stderr = process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            stdout, stderr = process.communicate()
-            stderr += f"\n[harness] killed after {timeout} s"
-        runs.append(ChildRun(script.name, process.returncode, stdout, stderr))
-    return runs
+        scripts.append((directory, script.name, script.read_text()))
+    return [
+        ChildRun(run.name, run.returncode, run.stdout, run.stderr)
+        for run in _Runner.get().run(scripts)
+    ]
 
 
 def run_script(directory: Path, body: str, timeout: float = TIMEOUT_S) -> ChildRun:

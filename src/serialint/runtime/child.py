@@ -20,9 +20,12 @@ worker before TensorFlow is, and by the tests without it.
 
 from __future__ import annotations
 
+import builtins
 import importlib
 import json
 import sys
+import traceback
+import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,17 +103,21 @@ class StepRecorder:
         self.record("done", detail)
 
 
-def run_step(script: str, recorder: StepRecorder) -> None:
-    """Execute one step's script; every outcome ends up in the recorder, nothing escapes."""
-    namespace: dict[str, Any] = {"__name__": "__serialint_step__", "step": recorder}
+def run_step(script: str, recorder: StepRecorder, filename: str = "<serialint step>") -> None:
+    """Execute one step's script as a program's ``__main__`` (so what it defines pickles as a
+    script's would); every outcome ends up in the recorder, nothing escapes."""
+    main = types.ModuleType("__main__")
+    main.__dict__.update({"__file__": filename, "__builtins__": builtins, "step": recorder})
+    sys.modules["__main__"] = main
     try:
-        exec(compile(script, "<serialint step>", "exec"), namespace)
+        exec(compile(script, filename, "exec"), main.__dict__)
     except Stop:
         return
     except SystemExit as exit_:
         recorder.record("exit", "the replay", code=repr(exit_.code))
         return
     except BaseException as error:  # a bug of the replay itself, or user code outside an action
+        traceback.print_exc()
         recorder.record("error", "the replay", type=type(error).__name__, message=str(error))
         return
 

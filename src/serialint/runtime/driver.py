@@ -59,6 +59,7 @@ class Worker:
     process: subprocess.Popen[str]
     lines: queue.Queue[str | None]
     errors: IO[str]
+    jobs_sent: int = 0  # job ids are unique for the worker's life: they name the step files
 
     @classmethod
     def start(cls, directory: Path) -> Worker:
@@ -134,7 +135,8 @@ def run_jobs(
 
     Raises WorkerFailed if the worker dies or overruns; the jobs already reported are kept.
     """
-    by_id = {number: job for number, job in enumerate(jobs)}
+    by_id = {worker.jobs_sent + number: job for number, job in enumerate(jobs)}
+    worker.jobs_sent += len(jobs)
     worker.send(
         {
             "timeout": timeout,
@@ -145,7 +147,8 @@ def run_jobs(
                     "id": number,
                     "dir": str(job.directory),
                     "steps": [
-                        {"script": s.script, "path": list(map(str, s.path))} for s in job.steps
+                        {"script": s.script, "path": list(map(str, s.path)), "file": s.file}
+                        for s in job.steps
                     ],
                 }
                 for number, job in by_id.items()
@@ -154,17 +157,21 @@ def run_jobs(
     )
     # A job's steps run one after the other, each under ``timeout``; allow for all of them.
     per_message = timeout * max((len(j.steps) for j in jobs), default=1) + 60.0
-    remaining = set(by_id)
-    while remaining:
+    while True:  # every job, then the batch's "end" (the worker may get another batch)
         message = worker.next_message(per_message)
         if message["event"] == "end":
             break
         if message["event"] != "job":
             continue
         number = int(message["id"])
-        remaining.discard(number)
         steps = tuple(
-            StepOutcome(s["ended"], tuple(s["records"]), bool(s["completed"]), s["log"])
+            StepOutcome(
+                s["ended"],
+                tuple(s["records"]),
+                bool(s["completed"]),
+                Path(s["out"]),
+                Path(s["log"]),
+            )
             for s in message["steps"]
         )
         on_done(by_id[number], JobOutcome(steps))

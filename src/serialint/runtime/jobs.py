@@ -19,8 +19,9 @@ from serialint.findings import Verdict, VerdictKind
 
 @dataclass(frozen=True)
 class Step:
-    script: str  # run with ``step`` (a child.StepRecorder) in its namespace
+    script: str  # run as ``__main__``, with ``step`` (a child.StepRecorder) in its namespace
     path: tuple[Path, ...] = ()  # put first on sys.path: the sandbox copies of user modules
+    file: str = ""  # the script's ``__file__`` (a name for tracebacks)
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,8 @@ class StepOutcome:
     ended: str  # "exit 0", "signal SIGSEGV", "timeout 60"
     records: tuple[Mapping[str, Any], ...]
     completed: bool
-    log: str  # the tail of what the step printed
+    out: Path  # what the step wrote to standard output
+    log: Path  # ... and to standard error (Keras' and TensorFlow's warnings)
 
 
 @dataclass(frozen=True)

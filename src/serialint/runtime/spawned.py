@@ -1,7 +1,7 @@
 """One step in a new interpreter, where ``fork`` does not exist (see ``worker``).
 
-``python -m serialint.runtime.spawned STEP_JSON RESULTS_PATH``, run in the job's directory with
-its output already sent to the step's log.
+``python -m serialint.runtime.spawned STEP_JSON RESULTS_PATH LOG_PATH``, run in the job's
+directory with its output already sent to the step's files.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from serialint.runtime.child import StepRecorder, run_step
 
 def main(argv: list[str]) -> int:
     step = json.loads(argv[1])
-    results = Path(argv[2])
     sys.path[:0] = step["path"]
     sys.argv = ["serialint-step"]
-    run_step(step["script"], StepRecorder(results, results.with_suffix("").with_suffix(".log")))
+    run_step(
+        step["script"], StepRecorder(Path(argv[2]), Path(argv[3])), step.get("file") or "<step>"
+    )
     return 0
 
 

@@ -4,8 +4,12 @@ Run as ``python -m serialint.runtime.worker`` by the driver. Protocol, one JSON 
 - worker → driver: ``{"event": "ready", "keras": ..., "tensorflow": ...}`` once Keras is
   imported (or ``{"event": "unavailable", "error": ...}``), then ``{"event": "job", ...}`` as
   each job ends, then ``{"event": "end"}``;
-- driver → worker: one line, the batch: ``{"timeout": s, "concurrency": n, "jobs": [...]}``,
-  each job ``{"id": n, "dir": path, "steps": [{"script": text, "path": [dirs]}]}``.
+- driver → worker: one line per batch: ``{"timeout": s, "concurrency": n, "jobs": [...]}``,
+  each job ``{"id": n, "dir": path, "steps": [{"script": text, "path": [dirs]}]}``; the
+  worker answers each batch with its jobs and an ``end``, and stops when its input closes.
+
+A step leaves its records, standard output and standard error in files of its job's directory
+(``StepFiles``), named by job id and step number; the driver reads them.
 
 Why fork: importing TensorFlow takes seconds, a save/load round trip milliseconds. A process
 forked from this worker after the import starts with Keras loaded but with none of the user's
@@ -83,16 +87,26 @@ def _describe(code: int) -> str:
     return f"exit {os.waitstatus_to_exitcode(code)}"
 
 
-def _files(directory: Path, number: int) -> tuple[Path, Path]:
-    return directory / f"step{number}.results.jsonl", directory / f"step{number}.log"
+@dataclass(frozen=True)
+class StepFiles:
+    """Where a step leaves its records, its standard output and its standard error (its log:
+    Keras' and TensorFlow's warnings go there)."""
+
+    results: Path
+    out: Path
+    log: Path
+
+    @classmethod
+    def of(cls, directory: Path, job: int, number: int) -> StepFiles:
+        stem = directory / f"serialint-job{job}-step{number}"
+        return cls(stem.with_suffix(".results"), stem.with_suffix(".out"), stem.with_suffix(".log"))
 
 
 def _start(
-    step: dict[str, Any], directory: Path, number: int, protocol_fd: int, spawn: bool
+    step: dict[str, Any], directory: Path, files: StepFiles, protocol_fd: int, spawn: bool
 ) -> Running:
-    results, log = _files(directory, number)
     if spawn or not hasattr(os, "fork"):
-        return _spawn(step, directory, results, log)
+        return _spawn(step, directory, files)
     pid = os.fork()
     if pid:
         return _Forked(pid)
@@ -100,29 +114,38 @@ def _start(
     try:
         os.setsid()
         os.close(protocol_fd)
-        sink = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        os.dup2(sink, 1)
-        os.dup2(sink, 2)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND
+        os.dup2(os.open(files.out, flags, 0o600), 1)
+        os.dup2(os.open(files.log, flags, 0o600), 2)
         stdin = os.open(os.devnull, os.O_RDONLY)
         os.dup2(stdin, 0)
         os.chdir(directory)
         sys.path[:0] = step["path"]
         sys.argv = ["serialint-step"]
-        run_step(step["script"], StepRecorder(results, log))
+        run_step(
+            step["script"], StepRecorder(files.results, files.log), step.get("file") or "<step>"
+        )
         sys.stdout.flush()
         sys.stderr.flush()
     finally:
         os._exit(0)
 
 
-def _spawn(step: dict[str, Any], directory: Path, results: Path, log: Path) -> Running:
-    with log.open("ab") as sink:
+def _spawn(step: dict[str, Any], directory: Path, files: StepFiles) -> Running:
+    with files.out.open("ab") as out, files.log.open("ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "serialint.runtime.spawned", json.dumps(step), str(results)],
+            [
+                sys.executable,
+                "-m",
+                "serialint.runtime.spawned",
+                json.dumps(step),
+                str(files.results),
+                str(files.log),
+            ],
             cwd=directory,
             stdin=subprocess.DEVNULL,
-            stdout=sink,
-            stderr=sink,
+            stdout=out,
+            stderr=log,
             start_new_session=True,
         )
     return _Spawned(process)
@@ -137,6 +160,9 @@ class _Job:
     def directory(self) -> Path:
         return Path(self.spec["dir"])
 
+    def files(self, number: int) -> StepFiles:
+        return StepFiles.of(self.directory, int(self.spec["id"]), number)
+
     @property
     def finished(self) -> bool:
         steps = self.spec["steps"]
@@ -146,10 +172,10 @@ class _Job:
 
 
 def _outcome(job: _Job, number: int, ended: str) -> dict[str, Any]:
-    results, log = _files(job.directory, number)
+    files = job.files(number)
     records = []
-    if results.exists():
-        for line in results.read_text(encoding="utf-8", errors="replace").splitlines():
+    if files.results.exists():
+        for line in files.results.read_text(encoding="utf-8", errors="replace").splitlines():
             try:
                 records.append(json.loads(line))
             except json.JSONDecodeError:
@@ -158,8 +184,13 @@ def _outcome(job: _Job, number: int, ended: str) -> dict[str, Any]:
         r["role"] in {"setup", "probe", "defect", "exit", "error"} and not r.get("ok", False)
         for r in records
     )
-    tail = log.read_text(encoding="utf-8", errors="replace")[-2000:] if log.exists() else ""
-    return {"ended": ended, "records": records, "completed": completed, "log": tail}
+    return {
+        "ended": ended,
+        "records": records,
+        "completed": completed,
+        "out": str(files.out),
+        "log": str(files.log),
+    }
 
 
 def run_batch(batch: dict[str, Any], out: TextIO, protocol_fd: int) -> None:
@@ -197,7 +228,8 @@ def _advance(
     spawn: bool,
 ) -> None:
     number = len(job.outcomes)
-    process = _start(job.spec["steps"][number], job.directory, number, protocol_fd, spawn)
+    files = job.files(number)
+    process = _start(job.spec["steps"][number], job.directory, files, protocol_fd, spawn)
     running[id(process)] = (job, process, time.monotonic() + timeout)
 
 
@@ -223,11 +255,9 @@ def main() -> int:
         _send(out, {"event": "unavailable", "error": f"{type(error).__name__}: {error}"})
         return 1
     _send(out, {"event": "ready", "keras": keras.__version__, "tensorflow": tf.__version__})
-    line = sys.stdin.readline()
-    if not line:
-        return 0
-    run_batch(json.loads(line), out, protocol_fd)
-    _send(out, {"event": "end"})
+    for line in sys.stdin:  # one batch per line, until the driver closes the pipe
+        run_batch(json.loads(line), out, protocol_fd)
+        _send(out, {"event": "end"})
     return 0
 
 
