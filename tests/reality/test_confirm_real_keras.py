@@ -69,6 +69,20 @@ class Doubler(keras.layers.Layer):
     def get_config(self):
         return super().get_config()
 """
+PICKLED = """import pickle
+
+import keras
+
+from layers import Doubler
+
+model = keras.Sequential([keras.Input((3,)), Doubler()])
+with open("model.pkl", "wb") as f:
+    pickle.dump(model, f)
+"""
+UNPICKLED = """
+with open("model.pkl", "rb") as f:
+    restored = pickle.load(f)
+"""
 OWN_CASES = {
     "SER109": {
         "example.py": """import keras
@@ -90,35 +104,8 @@ model = Net()
 model.save("net.keras")
 """
     },
-    "SER301": {
-        "layers.py": CUSTOM_LAYER,
-        "example.py": """import pickle
-
-import keras
-
-from layers import Doubler
-
-model = keras.Sequential([keras.Input((3,)), Doubler()])
-with open("model.pkl", "wb") as f:
-    pickle.dump(model, f)
-""",
-    },
-    "SER404": {
-        "layers.py": CUSTOM_LAYER,
-        "example.py": """import pickle
-
-import keras
-
-from layers import Doubler
-
-model = keras.Sequential([keras.Input((3,)), Doubler()])
-with open("model.pkl", "wb") as f:
-    pickle.dump(model, f)
-
-with open("model.pkl", "rb") as f:
-    restored = pickle.load(f)
-""",
-    },
+    "SER301": {"layers.py": CUSTOM_LAYER, "example.py": PICKLED},
+    "SER404": {"layers.py": CUSTOM_LAYER, "example.py": PICKLED + UNPICKLED},
 }
 # SER109's counterpart: the same Model without the Python branch on a tensor.
 OWN_COUNTERPARTS = {
@@ -155,7 +142,16 @@ def _cases() -> list[Case]:
         else:
             good, at = _example(code, "use_instead"), COUNTERPARTS[code]
         cases.append(Case(f"{code}-good", code, good, at))
+    cases.append(Case("SER403-switch", "SER403", {"serve.py": UNSAFE_SWITCH}))
     return cases
+
+
+# SER403's other form: the process-wide switch, then a load with the default safe_mode.
+UNSAFE_SWITCH = """import keras
+
+keras.config.enable_unsafe_deserialization()
+model = keras.saving.load_model("model.keras")
+"""
 
 
 @pytest.fixture(scope="module")
@@ -240,6 +236,14 @@ def test_silent_failures_are_confirmed_by_comparison(
     assert any(fragment in d for d in details), [
         v.describe() for v in outcomes[f"{code}-bad"].verdicts
     ]
+
+
+def test_the_unsafe_switch_lets_a_load_run_code_from_the_file(
+    outcomes: dict[str, Outcome],
+) -> None:
+    verdict = only(outcomes["SER403-switch"])
+    assert verdict.kind is VerdictKind.CONFIRMED, verdict.describe()
+    assert "loading ran code stored in the file" in verdict.detail
 
 
 def test_the_temporary_directories_are_removed(outcomes: dict[str, Outcome], scratch: Path) -> None:
