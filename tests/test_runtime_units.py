@@ -87,9 +87,31 @@ def test_only_definitions_are_kept() -> None:
 
 
 def test_a_condition_that_calls_code_drops_its_block() -> None:
-    assert (
-        definitions_only("import os\nif os.environ.get('X'):\n    import json\n") == "import os\n"
+    text = "import os\ndef ready():\n    return True\nif ready():\n    import json\n"
+    assert "import json" not in definitions_only(text)
+
+
+def test_harmless_standard_library_calls_are_kept() -> None:
+    """What later definitions need: settings read from the environment, a package's path, a
+    script adding its own directory to sys.path. Nothing that could reach the original tree
+    or run the module's own code."""
+    text = (
+        "import os, sys, pkgutil\n"
+        "from distutils.util import strtobool\n"
+        "__path__ = pkgutil.extend_path(__path__, __name__)\n"
+        "sys.path.append(os.path.join(os.path.dirname(__file__), '..'))\n"
+        "sys.path.insert(0, '/home/me/project')\n"
+        "IS_TF_KERAS = strtobool(os.environ.get('TF_KERAS', '0'))\n"
+        "def int_flag(name):\n    return 1\n"
+        "FLAG = int_flag('X')\n"
+        "def strtobool(value):\n    return train_for_hours()\n"
+        "AGAIN = strtobool('1')\n"
     )
+    kept = definitions_only(text)
+    for line in ("__path__ = pkgutil", "sys.path.append(", "IS_TF_KERAS = "):
+        assert line in kept, line
+    for line in ("/home/me/project", "FLAG = ", "AGAIN = "):
+        assert line not in kept, line
 
 
 def test_free_names_leave_out_what_the_expression_binds() -> None:
@@ -102,7 +124,7 @@ def _job() -> Job:
 
 
 def _step(ended: str, *records: dict[str, Any], completed: bool = True) -> StepOutcome:
-    return StepOutcome(ended, tuple(records), completed, "")
+    return StepOutcome(ended, tuple(records), completed, Path("out"), Path("log"))
 
 
 DONE = {"role": "done", "what": "x"}

@@ -23,6 +23,7 @@ from __future__ import annotations
 import builtins
 import importlib
 import json
+import os
 import sys
 import traceback
 import types
@@ -125,9 +126,36 @@ def run_step(script: str, recorder: StepRecorder, filename: str = "<serialint st
 # -- helpers the step scripts call -----------------------------------------------------------------
 
 
+def import_copy(name: str) -> Any:
+    """The sandbox copy of the user's module ``name``.
+
+    A project whose package has the name of one the worker runs on (the Keras repository
+    itself, a ``keras.py`` or ``numpy.py`` of its own) cannot be imported beside it: the name
+    already means the installed package, and replaying that would test the wrong code.
+    """
+    top = name.split(".")[0]
+    loaded = sys.modules.get(top)
+    if loaded is not None and not _in_sandbox(loaded):
+        raise ImportError(
+            f"the project's module {top!r} has the name of a package serialint's Keras worker "
+            f"has already imported ({getattr(loaded, '__file__', None) or 'built in'}), so its "
+            "copy cannot be loaded"
+        )
+    return importlib.import_module(name)
+
+
+SANDBOX_PATH = "SERIALINT_SANDBOX_PATH"  # the step's own sys.path entries (set by the worker)
+
+
+def _in_sandbox(module: Any) -> bool:
+    where = getattr(module, "__file__", None) or ""
+    roots = [r for r in os.environ.get(SANDBOX_PATH, "").split(os.pathsep) if r]
+    return any(where.startswith(root + os.sep) for root in roots)
+
+
 def import_object(module: str, qualname: str) -> Any:
     """``module.qualname`` from the (stripped) copy of the user's module."""
-    value: Any = importlib.import_module(module)
+    value: Any = import_copy(module)
     for part in qualname.split("."):
         value = getattr(value, part)
     return value
@@ -136,7 +164,7 @@ def import_object(module: str, qualname: str) -> Any:
 def evaluate(module: str, expression: str, extra: dict[str, Any] | None = None) -> Any:
     """Evaluate ``expression`` in the namespace of the (stripped) module, as its line would;
     ``extra`` binds the stand-ins a rewritten call refers to (``__model__``)."""
-    namespace = {**vars(importlib.import_module(module)), **(extra or {})}
+    namespace = {**vars(import_copy(module)), **(extra or {})}
     return eval(compile(expression, "<serialint expression>", "eval"), namespace)
 
 

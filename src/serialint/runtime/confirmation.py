@@ -156,7 +156,8 @@ def _plan(
     for key in wanted:
         finding = groups[key[0]].findings[key[1]]
         try:
-            jobs[key] = PLANS[finding.code](finding, contexts[key[0]])
+            job = PLANS[finding.code](finding, contexts[key[0]])
+            jobs[key] = sandboxes[key[0]].with_import_path(job)
         except NoReplay as reason:
             verdicts[key] = inconclusive(str(reason))
         except Exception as error:  # a bug in one plan must not cost the other verdicts

@@ -13,14 +13,15 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import libcst as cst
 
-from serialint.paths import resolved
+from serialint.paths import relative_parts, resolved
 from serialint.project import Module, Project
 from serialint.project.modules import module_name_for
+from serialint.runtime.jobs import Job
 from serialint.runtime.strip import definitions_only
 
 
@@ -30,6 +31,7 @@ class Sandbox:
     texts: dict[Path, str]  # resolved path -> source text, as serialint read it
     root: Path  # a new temporary directory (see ``create``)
     _stripped: dict[Path, str | None] = field(default_factory=dict)
+    _roots: dict[Path, list[Path]] = field(default_factory=dict)  # per job: sys.path entries
     _jobs: int = 0
 
     @classmethod
@@ -47,22 +49,46 @@ class Sandbox:
         return module_name_for(module.path)[0]
 
     def install(self, job: Path, modules: Iterable[Module]) -> Path:
-        """Write the copies ``modules`` need into ``job/src``; return that directory."""
+        """Write the copies ``modules`` need into ``job/src``; return that directory.
+
+        The copies mirror the project's tree (``src/`` is its root), so a namespace package
+        (``common/`` without ``__init__.py``) imports as it does from the root. A step's
+        ``sys.path`` gets, in front, what Python would give the program: the directory of each
+        module asked for (a script imports its siblings) and the directory above each copy's
+        top-level package (see ``import_path``).
+        """
         source = job / "src"
         source.mkdir(exist_ok=True)
-        for module in self._closure(modules):
+        roots = self._roots.setdefault(job, [])
+        asked = list(modules)
+        for module in asked:
+            _add(roots, self._mirror(source, module).parent)
+        for module in self._closure(asked):
             text = self._definitions(resolved(module.path))
             if text is None:
                 continue
-            name = self.importable_name(module)
-            parts = name.split(".")
-            if module.is_package:
-                target = source.joinpath(*parts, "__init__.py")
-            else:
-                target = source.joinpath(*parts[:-1], f"{parts[-1]}.py")
+            target = self._mirror(source, module)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
+            _add(roots, self._mirror(source, module).parents[self._depth(module)])
         return source
+
+    def import_path(self, job: Path) -> tuple[Path, ...]:
+        """The ``sys.path`` entries a step of ``job`` needs, the mirror of the root last."""
+        return (*self._roots.get(job, []), job / "src")
+
+    def _mirror(self, source: Path, module: Module) -> Path:
+        parts = relative_parts(module.path, self.project.modules.root)
+        if parts is None:  # outside the root: laid out by its package name
+            name = self.importable_name(module).split(".")
+            tail = [*name, "__init__.py"] if module.is_package else [*name[:-1], f"{name[-1]}.py"]
+            return source.joinpath("_outside", *tail)
+        return source.joinpath(*parts)
+
+    def _depth(self, module: Module) -> int:
+        """How many directories up from the copy its top-level package's parent is."""
+        dots = self.importable_name(module).count(".")
+        return dots + 1 if module.is_package else dots
 
     def _closure(self, modules: Iterable[Module]) -> list[Module]:
         found: dict[str, Module] = {}
@@ -76,8 +102,28 @@ class Sandbox:
                 other = self.project.modules.by_name.get(name)
                 if other is not None and other.name not in found:
                     pending.append(other)
+            pending += self._imported_anywhere(module)
             pending += self._packages_around(module)
         return list(found.values())
+
+    def _imported_anywhere(self, module: Module) -> list[Module]:
+        """Every project module an import statement of ``module`` names, in any branch: the
+        project's view keeps one binding per name (``else`` of an if/else import), the copy
+        must have whichever branch runs."""
+        modules = self.project.modules
+        found = []
+        for fact in module.facts.imports:
+            absolute = modules.absolute(module, fact.module) if fact.module else None
+            if absolute is None:
+                continue
+            candidates = [absolute]
+            if fact.name not in (None, "*"):
+                candidates.append(f"{absolute}.{fact.name}")
+            for candidate in candidates:
+                other = modules.find(candidate, near=module.path)
+                if other is not None:
+                    found.append(other)
+        return found
 
     def _packages_around(self, module: Module) -> list[Module]:
         """The ``__init__.py`` of each package above ``module``: Python runs them on import."""
@@ -97,5 +143,25 @@ class Sandbox:
                 self._stripped[path] = None
         return self._stripped[path]
 
+    def with_import_path(self, job: Job) -> Job:
+        """``job`` with each step's ``src`` entry expanded to the job's import path."""
+        source = job.directory / "src"
+        expanded = self.import_path(job.directory)
+        steps = tuple(
+            replace(
+                step,
+                path=tuple(
+                    p for entry in step.path for p in (expanded if entry == source else (entry,))
+                ),
+            )
+            for step in job.steps
+        )
+        return replace(job, steps=steps)
+
     def remove(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _add(entries: list[Path], entry: Path) -> None:
+    if entry not in entries:
+        entries.append(entry)

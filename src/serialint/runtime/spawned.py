@@ -7,15 +7,17 @@ directory with its output already sent to the step's files.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
-from serialint.runtime.child import StepRecorder, run_step
+from serialint.runtime.child import SANDBOX_PATH, StepRecorder, run_step
 
 
 def main(argv: list[str]) -> int:
     step = json.loads(argv[1])
     sys.path[:0] = step["path"]
+    os.environ[SANDBOX_PATH] = os.pathsep.join(step["path"])
     sys.argv = ["serialint-step"]
     run_step(
         step["script"], StepRecorder(Path(argv[2]), Path(argv[3])), step.get("file") or "<step>"

@@ -34,16 +34,84 @@ def definitions_only(text: str) -> str:
     """``text`` with only its definitions; raises ``libcst.ParserSyntaxError`` if unparsable."""
     module = cst.parse_module(text)
     bound = set(dir(builtins)) | _MODULE_GLOBALS
+    defined: set[str] = set()  # names of the module's own functions and classes
     body = []
     for statement in module.body:
-        # ``x = inputs`` after a dropped ``inputs = keras.Input(...)`` would fail on import.
-        if _kept(statement) and _reads(statement) <= bound:
-            body.append(statement)
-            bound |= _binds(statement)
+        # ``x = inputs`` after a dropped ``inputs = keras.Input(...)`` would fail on import;
+        # an allowed call (``strtobool(...)``) must not be the module's own function.
+        if not _kept(statement) or not _reads(statement) <= bound:
+            continue
+        if _call_heads(statement) & defined:
+            continue
+        body.append(statement)
+        bound |= _binds(statement)
+        if isinstance(statement, (cst.ClassDef, cst.FunctionDef)):
+            defined.add(statement.name.value)
     return module.with_changes(body=body).code
 
 
-_MODULE_GLOBALS = {"__name__", "__file__", "__doc__", "__package__", "__spec__", "__builtins__"}
+# Calls a module's top level makes that run no user code and that later definitions need:
+# configuration read from the environment, paths, typing helpers, package path set-up.
+SAFE_CALLS = frozenset(
+    {
+        *("str", "int", "float", "bool", "tuple", "list", "dict", "set", "frozenset", "len"),
+        *("os.environ.get", "os.getenv", "environ.get", "getenv", "strtobool"),
+        *("os.path.join", "os.path.dirname", "os.path.abspath", "os.path.realpath"),
+        *("os.path.basename", "os.path.expanduser", "Path", "pathlib.Path"),
+        *("TypeVar", "typing.TypeVar", "NewType", "typing.NewType"),
+        *("namedtuple", "collections.namedtuple", "logging.getLogger", "getLogger"),
+        "pkgutil.extend_path",
+    }
+)
+# Statements kept for their effect: a package extending its own path, a script its sys.path.
+SAFE_EFFECTS = frozenset(
+    f"{target}.{method}"
+    for target in ("__path__", "sys.path")
+    for method in ("append", "insert", "extend")
+)
+
+
+def _call_heads(statement: cst.BaseStatement) -> set[str]:
+    """The first names of the calls a kept statement makes at import."""
+    if isinstance(statement, (cst.ClassDef, cst.FunctionDef)):
+        return set()
+    heads: set[str] = set()
+
+    class _Calls(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            heads.add(_dotted_text(node.func).split(".")[0])
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            return False
+
+    statement.visit(_Calls())
+    return heads
+
+
+def _dotted_text(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        head = _dotted_text(node.value)
+        return f"{head}.{node.attr.value}" if head else ""
+    return ""
+
+
+def _safe_call(node: cst.Call, allowed: frozenset[str]) -> bool:
+    return (
+        _dotted_text(node.func) in allowed
+        and all(a.keyword is None or isinstance(a.keyword, cst.Name) for a in node.args)
+        and all(_inert(a.value) for a in node.args)
+    )
+
+
+_MODULE_GLOBALS = {
+    *("__name__", "__file__", "__doc__", "__package__", "__spec__", "__builtins__"),
+    "__path__",
+}
 
 
 def _reads(statement: cst.BaseStatement) -> set[str]:
@@ -168,7 +236,12 @@ def _block_kept(block: cst.BaseSuite) -> bool:
 def _kept_small(small: cst.BaseSmallStatement) -> bool:
     if isinstance(small, (cst.Import, cst.ImportFrom, cst.Pass)):
         return True
-    if isinstance(small, cst.Expr):  # a docstring, not a call
+    if isinstance(small, cst.Expr):  # a docstring, or a path set-up (``__path__.append(...)``)
+        if isinstance(small.value, cst.Call):
+            # Only paths relative to the module itself: an absolute path could reach the
+            # original tree, whose modules would then run whole.
+            relative = {n.value for n in _names_read(small.value)} & {"__file__", "__name__"}
+            return bool(relative) and _safe_call(small.value, SAFE_EFFECTS)
         return isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString))
     if isinstance(small, cst.Assign):
         targets_plain = all(isinstance(t.target, (cst.Name, cst.Tuple)) for t in small.targets)
@@ -179,9 +252,12 @@ def _kept_small(small: cst.BaseSmallStatement) -> bool:
 
 
 def _inert(node: cst.BaseExpression, *, allow_compare: bool = False) -> bool:
-    """Evaluating ``node`` calls no user code (attribute access on modules aside)."""
+    """Evaluating ``node`` calls no user code (attribute access on modules aside; the calls
+    of ``SAFE_CALLS`` are the standard library's)."""
     if isinstance(node, _INERT_LEAVES):
         return True
+    if isinstance(node, cst.Call):
+        return _safe_call(node, SAFE_CALLS)
     if isinstance(node, cst.UnaryOperation):
         return _inert(node.expression, allow_compare=allow_compare)
     if isinstance(node, cst.BinaryOperation):

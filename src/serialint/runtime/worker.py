@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
-from serialint.runtime.child import StepRecorder, run_step
+from serialint.runtime.child import SANDBOX_PATH, StepRecorder, run_step
 
 _POLL_S = 0.005
 
@@ -121,6 +121,7 @@ def _start(
         os.dup2(stdin, 0)
         os.chdir(directory)
         sys.path[:0] = step["path"]
+        os.environ[SANDBOX_PATH] = os.pathsep.join(step["path"])
         sys.argv = ["serialint-step"]
         run_step(
             step["script"], StepRecorder(files.results, files.log), step.get("file") or "<step>"

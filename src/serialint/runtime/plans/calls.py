@@ -87,6 +87,8 @@ def _save_plan(finding: Finding, context: PlanContext) -> Job:
             f"step.setup('create the file the save meets', lambda: open({rewritten.file!r}, 'w')"
             ".close())"
         )
+    # An import failure of the module is no evidence about the save: it is set-up.
+    lines.append(f"step.setup('import {name}', lambda: child.import_copy({name!r}))")
     lines.append(_probe_call(name, rewritten))
     if finding.code == "SER302":
         lines += [
@@ -137,7 +139,7 @@ def _load_plan(finding: Finding, context: PlanContext) -> Job:
         "from serialint.runtime import child",
         f"__name = {name!r}",
         f"step.setup('import the loading module {name} (its imports)', "
-        f"lambda: __import__({name!r}))",
+        f"lambda: child.import_copy({name!r}))",
         *before,
     ]
     # ``__model__``: the receiver of ``model.load_weights(...)``, a model like the one saved.
@@ -254,8 +256,9 @@ def _pickle_plan(finding: Finding, context: PlanContext) -> Job:
     load_library = loader.split(".")[0]
     load = [
         f"import {load_library}",
+        "from serialint.runtime import child",
         f"step.setup('import {name} (the imports of the program that unpickles)', "
-        f"lambda: __import__({name!r}))",
+        f"lambda: child.import_copy({name!r}))",
         f"step.probe('unpickle it with {load_library}.load in a fresh process', "
         f"lambda: {load_library}.load(open('model.pkl', 'rb')))",
         "step.done('unpickled')",

@@ -123,14 +123,23 @@ def _by_name(module: Module) -> str:
 
 
 def _construction(context: PlanContext, module: Module, cls: ClassFact) -> Construction:
-    """The first call of the class in the project that a step can evaluate: one whose names
-    all exist at the top level of its module (literals, imports, module constants)."""
+    """The call of the class in the project that passes the most arguments, among those a step
+    can evaluate (their names all exist at the top level of their module: literals, imports,
+    module constants). More arguments exercise more of the config: a lost argument is lost
+    only when it is passed."""
+    _check_not_shadowed(module, cls)
     qualname = f"{module.name}.{cls.qualname}"
+    usable = []
     for site_module, call in _call_sites(context, qualname):
+        if site_module.name == module.name and call.lineno < cls.span.line:
+            continue  # a call before the class statement meant an earlier definition
         try:
             context.require_module_names(site_module, call)
         except NoReplay:
             continue
+        usable.append((site_module, call))
+    if usable:
+        site_module, call = max(usable, key=lambda item: len(item[1].args) + len(item[1].keywords))
         where = f"the call at {site_module.path.name}:{call.lineno}"
         return Construction(context.segment(site_module, call), site_module, where)
     required = _required_parameters(cls)
@@ -141,6 +150,21 @@ def _construction(context: PlanContext, module: Module, cls: ClassFact) -> Const
             f"{', '.join(required)}"
         )
     return Construction(f"{cls.name}()", None, "its defaults")
+
+
+def _check_not_shadowed(module: Module, cls: ClassFact) -> None:
+    """A module that defines a class twice (a tutorial's ``Linear``, then a better ``Linear``)
+    keeps only the last at import: an earlier one cannot be replayed."""
+    later = [
+        c.span.line
+        for c in module.facts.classes
+        if c.qualname == cls.qualname and not c.in_function and c.span.line > cls.span.line
+    ]
+    if later:
+        raise NoReplay(
+            f"{module.path.name} defines {cls.name} again at line {max(later)}: importing the "
+            "module keeps only the last definition, so this one cannot be replayed"
+        )
 
 
 def _required_parameters(cls: ClassFact) -> list[str]:
@@ -241,7 +265,7 @@ def _load_script(
     if loading is Loading.CUSTOM_OBJECTS:
         lines.append(f"custom = {{{cls.name!r}: cls}}")
     for other in then_import or []:
-        lines.append(f"step.setup({f'import {other}'!r}, lambda: __import__({other!r}))")
+        lines.append(f"step.setup({f'import {other}'!r}, lambda: child.import_copy({other!r}))")
     lines += [
         f"loaded = step.probe({f'load {MODEL_FILE} in a fresh process that {loading.value}'!r}, "
         f"lambda: child.load_saved({MODEL_FILE!r}, custom_objects=custom))",

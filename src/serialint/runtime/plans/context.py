@@ -62,11 +62,17 @@ class PlanContext:
         """The innermost call ``accept`` takes whose text contains the finding's start."""
         module = self.module(finding)
         best: ast.Call | None = None
+        other: ast.Call | None = None
         for node in ast.walk(self.tree(module)):
-            if not isinstance(node, ast.Call) or not accept(node):
+            if not isinstance(node, ast.Call) or not _contains(node, finding):
                 continue
-            if _contains(node, finding) and (best is None or _contains(best, node)):
+            if not accept(node):
+                other = node if other is None or _contains(other, node) else other
+            elif best is None or _contains(best, node):
                 best = node
+        if best is None and other is not None:
+            called = self.segment(module, other.func)
+            raise NoReplay(f"this rule's replay does not handle a call of {called}(...) yet")
         if best is None:
             raise NoReplay("no call at the finding")
         return module, best

@@ -62,7 +62,7 @@ def plan(finding: Finding, context: PlanContext) -> Job:
     # no custom_objects: a serving script of the project.
     load = [
         "from serialint.runtime import child",
-        f"step.setup('import {name}', lambda: __import__({name!r}))",
+        f"step.setup('import {name}', lambda: child.import_copy({name!r}))",
         f"loaded = step.probe('load {MODEL_FILE} in a fresh process that imports {name}', "
         f"lambda: child.load_saved({MODEL_FILE!r}))",
         "changed = step.probe('compute its outputs', lambda: child.prediction_change(loaded))",
