@@ -126,6 +126,50 @@ strong = Gain(gain=3.0)
 ]
 
 
+# bert4keras, keras-io: saves made by a ModelCheckpoint callback.
+CHECKPOINTS = """import keras
+
+model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+weights = keras.callbacks.ModelCheckpoint("w.{epoch:02d}.h5", save_weights_only=True)
+legacy = keras.callbacks.ModelCheckpoint("best.h5")
+directory = keras.callbacks.ModelCheckpoint("best_dir")
+fine = keras.callbacks.ModelCheckpoint("best.keras")
+"""
+CASES += [
+    Case(f"checkpoint-{code}", code, {"train.py": CHECKPOINTS})
+    for code in ("SER302", "SER303", "SER306")
+]
+CASES.append(
+    Case(
+        "checkpoint-fine",
+        "SER303",
+        {"train.py": CHECKPOINTS},
+        at=("train.py", 'keras.callbacks.ModelCheckpoint("best.keras'),
+    )
+)
+
+
+@pytest.mark.parametrize(
+    ("code", "shown"),
+    [
+        ("SER306", "must end in `.weights.h5`"),
+        ("SER302", "considered legacy"),
+        ("SER303", "must end in `.keras`"),
+    ],
+)
+def test_a_checkpoint_callback_is_replayed_by_a_fit(
+    outcomes: dict[str, Outcome], code: str, shown: str
+) -> None:
+    verdict = only(outcomes[f"checkpoint-{code}"])
+    assert verdict.kind is VerdictKind.CONFIRMED, verdict.describe()
+    assert shown in verdict.describe()
+
+
+def test_a_checkpoint_to_a_keras_file_is_not_confirmed(outcomes: dict[str, Outcome]) -> None:
+    verdict = only(outcomes["checkpoint-fine"])
+    assert verdict.kind is VerdictKind.NOT_REPRODUCED, verdict.describe()
+
+
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
     return confirm_cases(tmp_path_factory.mktemp("regressions"), CASES)

@@ -310,6 +310,15 @@ def stand_in_model(obj: Any = None) -> Any:
     return model
 
 
+def fit_with(model: Any, callback: Any) -> None:
+    """One epoch of the stand-in model (4 -> 2) with ``callback``: what makes a checkpoint
+    callback save."""
+    import numpy as np
+
+    data = _inputs((4,))
+    model.fit(data, np.zeros((2, 2), "float32"), epochs=1, verbose=0, callbacks=[callback])
+
+
 def save_predictions(model: Any, shape: tuple[int, ...] | None) -> None:
     """What the model computes before saving, for the loading process to compare."""
     import numpy as np

@@ -43,7 +43,7 @@ DEFAULT_FILES = {
     "SER404": "model.pkl",
 }
 MODEL = "__model__"
-_SAVES = {"save", "save_model", "save_weights", "export"}
+_SAVES = {"save", "save_model", "save_weights", "export", "ModelCheckpoint"}
 _LOADS = {
     "load_model",
     "load",
@@ -90,6 +90,14 @@ def _save_plan(finding: Finding, context: PlanContext) -> Job:
     # An import failure of the module is no evidence about the save: it is set-up.
     lines.append(f"step.setup('import {name}', lambda: child.import_copy({name!r}))")
     lines.append(_probe_call(name, rewritten))
+    if _called(call) == "ModelCheckpoint":
+        # Constructing it checks the path; a fit makes it save. The path may name metrics
+        # (``{val_loss:.2f}``) this fit does not have: the fit decides nothing by itself.
+        lines[-1] = "callback = " + lines[-1]
+        lines.append(
+            "step.attempt('fit the stand-in for one epoch with the callback', "
+            "lambda: child.fit_with(model, callback))"
+        )
     if finding.code == "SER302":
         lines += [
             "if step.logged('considered legacy'):",
@@ -296,7 +304,9 @@ def _rewrite(
     called = _called(call)
     text = context.text(module)
     replacements: list[tuple[ast.AST, str]] = []
-    if saving and isinstance(call.func, ast.Attribute) and called != "save_model":
+    if called == "ModelCheckpoint":  # the callback saves the model fit with it
+        path = _argument(call, 0, ("filepath",))
+    elif saving and isinstance(call.func, ast.Attribute) and called != "save_model":
         replacements.append((call.func.value, MODEL))  # model.save(...)
         path = _argument(call, 0, ("filepath", "export_archive", "path"))
     elif saving:
