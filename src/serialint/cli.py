@@ -108,9 +108,14 @@ def _seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be more than 0 seconds: {text!r}")
+    if not 0 < value <= _MAX_TIMEOUT_S:
+        raise argparse.ArgumentTypeError(
+            f"must be more than 0 and at most {_MAX_TIMEOUT_S:g} seconds: {text!r}"
+        )
     return value
+
+
+_MAX_TIMEOUT_S = 86400.0  # a day: beyond it, a step is hung
 
 
 def main(argv: Sequence[str] | None = None) -> int:

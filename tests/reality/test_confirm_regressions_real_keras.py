@@ -5,6 +5,9 @@ the smallest project showing what went wrong there, with the verdict it must get
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import pytest
 
 from serialint.findings import VerdictKind
@@ -220,3 +223,169 @@ def test_the_call_passing_the_most_arguments_is_replayed(outcomes: dict[str, Out
 def test_a_package_that_extends_its_path_still_imports(outcomes: dict[str, Outcome]) -> None:
     verdict = only(outcomes["package-path"])
     assert verdict.kind is VerdictKind.CONFIRMED, verdict.describe()
+
+
+# -- from the adversarial review ---------------------------------------------------------------
+
+
+def _marker_cases(markers: Path) -> list[Case]:
+    """Each project tries to run code outside definitions; each writes a marker if it does."""
+
+    def touch(name: str) -> str:
+        return f"Path({str(markers / name)!r}).write_text('ran')"
+
+    layer_with = LAYER.replace("from", "from").replace(
+        "class Scale(keras.layers.Layer):",
+        "class Scale(keras.layers.Layer):\n    log = " + touch("class-body"),
+    )
+    return [
+        Case(
+            "hostile-top-level",
+            "SER101",
+            {
+                "layers.py": "from pathlib import Path\n"
+                + layer_with
+                + f"\n_A = {touch('attribute-of-call')}.real\n"
+                + f'"doc" f"{{{touch("f-string")}}}"\n'
+                + f"LABEL: {touch('annotation')} = 'x'\n"
+                + f"def helper(value={touch('default')}):\n    return value\n"
+                + f"try:\n    import json\nexcept ({touch('except')}.__class__, ImportError):\n"
+                "    pass\n",
+                "train.py": "import keras\nfrom layers import Scale\n\n"
+                "model = keras.Sequential([keras.Input((3,)), Scale()])\n",
+            },
+        ),
+        Case(
+            "call-site-runs-a-function",
+            "SER101",
+            {
+                "layers.py": "from pathlib import Path\n\n"
+                + f"def download_and_train():\n    {touch('called')}\n    return 2.0\n\n"
+                + LAYER.replace(
+                    "class Scale(keras.layers.Layer):",
+                    "class Scale(keras.layers.Layer):\n"
+                    "    def __init__(self, factor=1.0, **kwargs):\n"
+                    "        super().__init__(**kwargs)\n        self.factor = factor\n",
+                )
+                + "\n\nmodel = keras.Sequential([Scale(download_and_train())])\n",
+            },
+        ),
+        Case(
+            "reaches-the-original",
+            "SER101",
+            {
+                "helpers.py": f"from pathlib import Path\n{touch('original')}\nFACTOR = 2.0\n",
+                "layers.py": LAYER.replace(
+                    "    def call(self, inputs):",
+                    "    def __init__(self, **kwargs):\n"
+                    "        super().__init__(**kwargs)\n"
+                    "        import sys\n"
+                    f"        sys.path.insert(0, {str(markers.parent / 'projects' / 'reaches-the-original')!r})\n"
+                    "        import importlib\n"
+                    "        self.factor = importlib.import_module('helpers').FACTOR\n\n"
+                    "    def call(self, inputs):",
+                ),
+            },
+            at=("layers.py", "class Scale"),
+        ),
+        Case(
+            "leaves-a-process",
+            "SER101",
+            {
+                "layers.py": LAYER.replace(
+                    "    def call(self, inputs):",
+                    "    def __init__(self, **kwargs):\n"
+                    "        super().__init__(**kwargs)\n"
+                    "        import subprocess\n"
+                    f"        subprocess.Popen(['sh', '-c', 'sleep 3; touch {markers / 'orphan'}'])\n\n"
+                    "    def call(self, inputs):",
+                ),
+            },
+            at=("layers.py", "class Scale"),
+        ),
+        Case(
+            "non-ascii-before-the-call",
+            "SER302",
+            {
+                "train.py": "import keras\n\n"
+                "model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])\n"
+                'other = model; other.save("naïve_überprüfte_modèle.keras"); model.save("m.h5")\n'
+            },
+        ),
+        Case(
+            "form-feed-before-the-call",
+            "SER303",
+            {
+                "train.py": "import keras\n\x0c\n"
+                "model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])\n"
+                'model.save("saved_model")\n'
+            },
+        ),
+        Case(
+            "format-spec-in-the-path",
+            "SER302",
+            {
+                "train.py": "import keras\n\nOUT = 'runs'\n"
+                "model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])\n"
+                "for epoch in range(2):\n"
+                '    model.save(f"{OUT}/model-{epoch:03d}.h5")\n'
+            },
+        ),
+    ]
+
+
+@pytest.fixture(scope="module")
+def markers(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("hostile")
+    (root / "markers").mkdir()
+    return root / "markers"
+
+
+@pytest.fixture(scope="module")
+def hostile(markers: Path) -> dict[str, Outcome]:
+    found = confirm_cases(markers.parent / "projects", _marker_cases(markers))
+    time.sleep(5)  # the orphan would have written its marker by now
+    return found
+
+
+def test_no_marker_is_written(hostile: dict[str, Outcome], markers: Path) -> None:
+    """Attribute of a call, f-string, annotation, default argument, except clause, class body,
+    a call site calling the project's function, an original module reached through sys.path,
+    a process left running: none of it runs (or outlives the step)."""
+    assert hostile
+    assert sorted(p.name for p in markers.iterdir()) == []
+
+
+def test_the_hostile_definitions_still_confirm(hostile: dict[str, Outcome]) -> None:
+    verdict = only(hostile["hostile-top-level"])
+    assert verdict.kind is VerdictKind.CONFIRMED, verdict.describe()
+
+
+def test_a_call_site_running_a_project_function_is_passed_over_for_the_defaults(
+    hostile: dict[str, Outcome],
+) -> None:
+    """``Scale(download_and_train())`` is not evaluated (no marker); ``Scale()`` is."""
+    verdict = only(hostile["call-site-runs-a-function"])
+    assert verdict.kind is VerdictKind.CONFIRMED, verdict.describe()
+
+
+def test_the_original_module_is_never_imported(hostile: dict[str, Outcome]) -> None:
+    verdict = only(hostile["reaches-the-original"])
+    assert verdict.kind is VerdictKind.INCONCLUSIVE, verdict.describe()
+    assert "does not import helpers from the original" in verdict.detail
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("non-ascii-before-the-call", "considered legacy"),
+        ("form-feed-before-the-call", "Invalid filepath extension"),
+        ("format-spec-in-the-path", "considered legacy"),
+    ],
+)
+def test_the_flagged_call_is_the_one_replayed(
+    hostile: dict[str, Outcome], name: str, shown: str
+) -> None:
+    verdict = only(hostile[name])
+    assert verdict.kind is VerdictKind.CONFIRMED, verdict.describe()
+    assert shown in verdict.describe()

@@ -104,6 +104,51 @@ class StepRecorder:
         self.record("done", detail)
 
 
+class OriginalsBlocked:
+    """A meta-path finder that refuses the user's original modules (their top levels would
+    run whole): however a step reaches them (an editable install, a ``.pth``, a path a module
+    puts on ``sys.path``, an import the project's analysis did not see), only the sandbox's
+    definitions-only copies may be imported."""
+
+    def __init__(self, originals: frozenset[str], roots: tuple[str, ...]) -> None:
+        self.originals = originals
+        self.roots = roots  # the project's tree: any module there, bar installed packages
+
+    def _original(self, origin: str) -> bool:
+        real = os.path.realpath(origin)
+        if real in self.originals:
+            return True
+        inside = any(real.startswith(root + os.sep) for root in self.roots)
+        installed = "site-packages" in real or "dist-packages" in real
+        return inside and not installed
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        import importlib.machinery
+
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        origin = getattr(spec, "origin", None)
+        if origin is not None and self._original(origin):
+            raise ImportError(
+                f"serialint does not import {name} from the original {origin}: only its "
+                "definitions-only copy may run, and the copy was not found"
+            )
+        return None  # the usual finders do the import
+
+    @classmethod
+    def install(cls, listing: str) -> None:
+        lines = Path(listing).read_text(encoding="utf-8").splitlines()
+        files = frozenset(line[5:] for line in lines if line.startswith("file:"))
+        # A root holding Python itself or the sandbox (``/``, a home directory) cannot be
+        # barred whole: only its listed files are.
+        keep = [os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, listing)]
+        roots = []
+        for line in lines:
+            root = line[5:]
+            if line.startswith("root:") and not any(k.startswith(root + os.sep) for k in keep):
+                roots.append(root)
+        sys.meta_path.insert(0, cls(files, tuple(roots)))
+
+
 def run_step(script: str, recorder: StepRecorder, filename: str = "<serialint step>") -> None:
     """Execute one step's script as a program's ``__main__`` (so what it defines pickles as a
     script's would); every outcome ends up in the recorder, nothing escapes."""
@@ -289,7 +334,9 @@ def stand_in_model(obj: Any = None) -> Any:
     import keras
 
     dense: dict[str, Any] = {}
-    compile_args: dict[str, Any] = {"optimizer": "adam", "loss": "mse"}
+    # Compiled only to hold what compile() takes: a compiled stand-in saved as HDF5 does not
+    # load back under Keras 3.15 ("Could not deserialize 'keras.metrics.mse'").
+    compile_args: dict[str, Any] = {}
     if isinstance(obj, keras.losses.Loss):
         compile_args["loss"] = obj
     elif isinstance(obj, keras.metrics.Metric):
@@ -306,7 +353,8 @@ def stand_in_model(obj: Any = None) -> Any:
         dense["kernel_constraint"] = obj
     inputs = keras.Input((4,))
     model = keras.Model(inputs, keras.layers.Dense(2, **dense)(inputs))
-    model.compile(**compile_args)
+    if compile_args:
+        model.compile(**{"optimizer": "adam", "loss": "mse", **compile_args})
     return model
 
 
@@ -316,6 +364,8 @@ def fit_with(model: Any, callback: Any) -> None:
     import numpy as np
 
     data = _inputs((4,))
+    if not model.compiled:
+        model.compile(optimizer="adam", loss="mse")
     model.fit(data, np.zeros((2, 2), "float32"), epochs=1, verbose=0, callbacks=[callback])
 
 

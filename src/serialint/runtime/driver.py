@@ -6,9 +6,12 @@ through a thread with deadlines, and is killed (with its process group) when it 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
+import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -32,10 +35,17 @@ WORKER_ENV = {
 }
 
 
-def _worker_env() -> dict[str, str]:
-    # PYTHONPATH could make the user's original modules importable beside the stripped copies.
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    return {**env, **WORKER_ENV}
+# "I0000 00:00:...", "W1201 ...", "WARNING: All log messages before absl::InitializeLog()..."
+_TF_LOG = re.compile(r"^([IWEF]\d{4} |WARNING: All log messages|WARNING:absl:)")
+
+
+def _worker_env(directory: Path) -> dict[str, str]:
+    # PYTHONPATH could make the user's original modules importable beside the stripped copies;
+    # TF_USE_LEGACY_KERAS would hand Keras 3 stand-ins to tf-keras. TensorFlow's temporary
+    # files (autograph) go into the worker's directory, removed with it.
+    dropped = {"PYTHONPATH", "TF_USE_LEGACY_KERAS"}
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
+    return {**env, **WORKER_ENV, "TMPDIR": str(directory), "TEMP": str(directory)}
 
 
 class WorkerFailed(Exception):
@@ -74,7 +84,7 @@ class Worker:
             stderr=errors,
             text=True,
             cwd=directory,
-            env=_worker_env(),
+            env=_worker_env(directory),
             start_new_session=True,
         )
         lines: queue.Queue[str | None] = queue.Queue()
@@ -93,12 +103,22 @@ class Worker:
                 f"the TensorFlow worker exited (status {self.process.returncode})"
                 + self._stderr_tail()
             )
-        message: dict[str, Any] = json.loads(line)
+        try:
+            message: dict[str, Any] = json.loads(line)
+        except json.JSONDecodeError:  # user code wrote into the pipe: not the worker's
+            return {"event": "noise"}
+        if not isinstance(message, dict):
+            return {"event": "noise"}
         return message
 
     def _stderr_tail(self) -> str:
+        """The worker's last words, without TensorFlow's and absl's log lines."""
         self.errors.seek(0)
-        lines = [line for line in self.errors.read().splitlines() if line.strip()]
+        lines = [
+            line
+            for line in self.errors.read().splitlines()
+            if line.strip() and not _TF_LOG.match(line)
+        ]
         return f": {lines[-1]}" if lines else ""
 
     def wait_ready(self) -> Versions:
@@ -113,11 +133,15 @@ class Worker:
         self.process.stdin.flush()
 
     def stop(self) -> None:
+        """Stop the worker and every step it runs: SIGTERM (it kills its steps), then SIGKILL."""
         if self.process.poll() is None:
+            with contextlib.suppress(OSError):
+                self.process.terminate()
             try:
-                os.killpg(self.process.pid, 9)
-            except OSError:
-                self.process.kill()
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(OSError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
         self.errors.close()
 
@@ -147,7 +171,12 @@ def run_jobs(
                     "id": number,
                     "dir": str(job.directory),
                     "steps": [
-                        {"script": s.script, "path": list(map(str, s.path)), "file": s.file}
+                        {
+                            "script": s.script,
+                            "path": list(map(str, s.path)),
+                            "file": s.file,
+                            "originals": s.originals,
+                        }
                         for s in job.steps
                     ],
                 }

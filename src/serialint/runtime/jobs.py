@@ -22,6 +22,7 @@ class Step:
     script: str  # run as ``__main__``, with ``step`` (a child.StepRecorder) in its namespace
     path: tuple[Path, ...] = ()  # put first on sys.path: the sandbox copies of user modules
     file: str = ""  # the script's ``__file__`` (a name for tracebacks)
+    originals: str = ""  # a file listing the user's module files no import may load
 
 
 @dataclass(frozen=True)

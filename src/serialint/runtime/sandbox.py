@@ -10,6 +10,7 @@ with its ``src/``, and its working directory is the job directory.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterable
@@ -128,9 +129,12 @@ class Sandbox:
     def _packages_around(self, module: Module) -> list[Module]:
         """The ``__init__.py`` of each package above ``module``: Python runs them on import."""
         around = []
-        directory = module.path.parent if not module.is_package else module.path.parent.parent
+        path = resolved(module.path)  # Path(".").parent is Path("."): resolve first
+        directory = path.parent if not module.is_package else path.parent.parent
         while (package := self.project.modules.of(directory / "__init__.py")) is not None:
             around.append(package)
+            if directory.parent == directory:
+                break
             directory = directory.parent
         return around
 
@@ -144,19 +148,28 @@ class Sandbox:
         return self._stripped[path]
 
     def with_import_path(self, job: Job) -> Job:
-        """``job`` with each step's ``src`` entry expanded to the job's import path."""
+        """``job`` ready to run: each step's ``src`` entry expanded to the job's import path,
+        and the user's original module files barred from import (``child.OriginalsBlocked``)."""
         source = job.directory / "src"
         expanded = self.import_path(job.directory)
+        listing = self._originals_listing()
         steps = tuple(
             replace(
                 step,
-                path=tuple(
-                    p for entry in step.path for p in (expanded if entry == source else (entry,))
-                ),
+                path=tuple(p for e in step.path for p in (expanded if e == source else (e,))),
+                originals=str(listing),
             )
             for step in job.steps
         )
         return replace(job, steps=steps)
+
+    def _originals_listing(self) -> Path:
+        listing = self.root / "originals.txt"
+        if not listing.exists():
+            paths = sorted(f"file:{os.path.realpath(path)}" for path in self.texts)
+            paths.append(f"root:{os.path.realpath(self.project.modules.root)}")
+            listing.write_text("\n".join(paths) + "\n", encoding="utf-8")
+        return listing
 
     def remove(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)

@@ -15,19 +15,11 @@ everything else, and all of ``if __name__ == "__main__":``.
 from __future__ import annotations
 
 import builtins
+from collections.abc import Sequence
 
 import libcst as cst
 
-_INERT_LEAVES = (
-    cst.Name,
-    cst.Attribute,
-    cst.Integer,
-    cst.Float,
-    cst.Imaginary,
-    cst.SimpleString,
-    cst.ConcatenatedString,
-    cst.Ellipsis,
-)
+_INERT_LEAVES = (cst.Name, cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.Ellipsis)
 
 
 def definitions_only(text: str) -> str:
@@ -43,7 +35,7 @@ def definitions_only(text: str) -> str:
             continue
         if _call_heads(statement) & defined:
             continue
-        body.append(statement)
+        body.append(_clean_class(statement) if isinstance(statement, cst.ClassDef) else statement)
         bound |= _binds(statement)
         if isinstance(statement, (cst.ClassDef, cst.FunctionDef)):
             defined.add(statement.name.value)
@@ -199,11 +191,15 @@ def _dotted_head(name: cst.BaseExpression) -> str:
 
 
 def _kept(statement: cst.BaseStatement) -> bool:
-    if isinstance(statement, (cst.ClassDef, cst.FunctionDef)):
-        return True
+    if isinstance(statement, cst.FunctionDef):
+        return _signature_inert(statement)
+    if isinstance(statement, cst.ClassDef):
+        return _class_header_inert(statement)
     if isinstance(statement, cst.SimpleStatementLine):
         return all(_kept_small(small) for small in statement.body)
     if isinstance(statement, cst.Try):
+        if any(h.type is not None and not _inert(h.type) for h in statement.handlers):
+            return False
         blocks = [statement.body, *(h.body for h in statement.handlers)]
         if statement.orelse is not None:
             blocks.append(statement.orelse.body)
@@ -212,6 +208,64 @@ def _kept(statement: cst.BaseStatement) -> bool:
         return all(_block_kept(block) for block in blocks)
     if isinstance(statement, cst.If):
         return _if_kept(statement)
+    return False
+
+
+def _signature_inert(function: cst.FunctionDef) -> bool:
+    """Defaults and annotations run when the ``def`` does: they must call nothing. (Decorators
+    may: that is how classes and functions register, and it is what defining them does.)"""
+    params = function.params
+    every = [*params.posonly_params, *params.params, *params.kwonly_params]
+    every += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
+    values = [p.default for p in every if p.default is not None]
+    values += [p.annotation.annotation for p in every if p.annotation is not None]
+    if function.returns is not None:
+        values.append(function.returns.annotation)
+    return all(_inert(v) for v in values) and _decorators_inert(function.decorators)
+
+
+def _decorators_inert(decorators: Sequence[cst.Decorator]) -> bool:
+    for decorator in decorators:
+        expression = decorator.decorator
+        if isinstance(expression, cst.Call):
+            if not _inert(expression.func) or not all(_inert(a.value) for a in expression.args):
+                return False
+        elif not _inert(expression):
+            return False
+    return True
+
+
+def _class_header_inert(cls: cst.ClassDef) -> bool:
+    return (
+        all(_inert(a.value) for a in cls.bases)
+        and all(_inert(k.value) for k in cls.keywords)
+        and _decorators_inert(cls.decorators)
+    )
+
+
+def _clean_class(cls: cst.ClassDef) -> cst.ClassDef:
+    """A class statement whose body keeps only definitions: a class body runs at import."""
+    body = cls.body
+    if isinstance(body, cst.SimpleStatementSuite):
+        kept_small = [s for s in body.body if _kept_small(s)]
+        return cls.with_changes(body=body.with_changes(body=kept_small or [cst.Pass()]))
+    assert isinstance(body, cst.IndentedBlock)
+    kept: list[cst.BaseStatement] = []
+    for statement in body.body:
+        if isinstance(statement, cst.ClassDef) and _class_header_inert(statement):
+            kept.append(_clean_class(statement))
+        elif _member_kept(statement):
+            kept.append(statement)
+    if not kept:
+        kept = [cst.SimpleStatementLine(body=[cst.Pass()])]
+    return cls.with_changes(body=body.with_changes(body=kept))
+
+
+def _member_kept(statement: cst.BaseStatement) -> bool:
+    if isinstance(statement, cst.FunctionDef):
+        return _signature_inert(statement)
+    if isinstance(statement, cst.SimpleStatementLine):
+        return all(_kept_small(small) for small in statement.body)
     return False
 
 
@@ -242,12 +296,18 @@ def _kept_small(small: cst.BaseSmallStatement) -> bool:
             # original tree, whose modules would then run whole.
             relative = {n.value for n in _names_read(small.value)} & {"__file__", "__name__"}
             return bool(relative) and _safe_call(small.value, SAFE_EFFECTS)
-        return isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString))
+        return isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString)) and _inert(
+            small.value
+        )
     if isinstance(small, cst.Assign):
         targets_plain = all(isinstance(t.target, (cst.Name, cst.Tuple)) for t in small.targets)
         return targets_plain and _inert(small.value)
     if isinstance(small, cst.AnnAssign):
-        return isinstance(small.target, cst.Name) and (small.value is None or _inert(small.value))
+        return (
+            isinstance(small.target, cst.Name)
+            and _inert(small.annotation.annotation)
+            and (small.value is None or _inert(small.value))
+        )
     return False
 
 
@@ -256,6 +316,16 @@ def _inert(node: cst.BaseExpression, *, allow_compare: bool = False) -> bool:
     of ``SAFE_CALLS`` are the standard library's)."""
     if isinstance(node, _INERT_LEAVES):
         return True
+    if isinstance(node, cst.Attribute):  # ``a.b`` is inert, ``train().b`` is not
+        return _inert(node.value)
+    if isinstance(node, cst.ConcatenatedString):
+        return _inert(node.left) and _inert(node.right)
+    if isinstance(node, cst.FormattedString):
+        return all(
+            _inert(part.expression)
+            for part in node.parts
+            if isinstance(part, cst.FormattedStringExpression)
+        )
     if isinstance(node, cst.Call):
         return _safe_call(node, SAFE_CALLS)
     if isinstance(node, cst.UnaryOperation):

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
-from serialint.runtime.child import SANDBOX_PATH, StepRecorder, run_step
+from serialint.runtime.child import SANDBOX_PATH, OriginalsBlocked, StepRecorder, run_step
 
 _POLL_S = 0.005
 
@@ -54,6 +54,9 @@ class _Forked:
             pid, code = os.waitpid(self.pid, os.WNOHANG)
             if pid:
                 self.status = _describe(code)
+                # What the step started and left behind in its group goes with it.
+                with contextlib.suppress(OSError):
+                    os.killpg(self.pid, signal.SIGKILL)
         return self.status
 
     def kill(self) -> None:
@@ -79,6 +82,16 @@ class _Spawned:
         except (OSError, AttributeError):
             self.process.kill()
         self.process.wait()
+
+
+def _die_with_parent() -> None:
+    """PR_SET_PDEATHSIG: the kernel kills this process when the worker dies (Linux only)."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
 
 
 def _describe(code: int) -> str:
@@ -110,9 +123,12 @@ def _start(
     pid = os.fork()
     if pid:
         return _Forked(pid)
-    # The child: its own process group (killed whole), output to its log, no terminal input.
+    # The child: its own process group (killed whole), output to its log, no terminal input,
+    # and on Linux killed with the worker (a SIGKILLed serialint leaves nothing running).
     try:
         os.setsid()
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        _die_with_parent()
         os.close(protocol_fd)
         flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND
         os.dup2(os.open(files.out, flags, 0o600), 1)
@@ -122,6 +138,8 @@ def _start(
         os.chdir(directory)
         sys.path[:0] = step["path"]
         os.environ[SANDBOX_PATH] = os.pathsep.join(step["path"])
+        if step.get("originals"):
+            OriginalsBlocked.install(step["originals"])
         sys.argv = ["serialint-step"]
         run_step(
             step["script"], StepRecorder(files.results, files.log), step.get("file") or "<step>"
@@ -201,6 +219,13 @@ def run_batch(batch: dict[str, Any], out: TextIO, protocol_fd: int) -> None:
     waiting = [_Job(spec) for spec in batch["jobs"]]
     waiting.reverse()
     running: dict[int, tuple[_Job, Running, float]] = {}
+
+    def stop(signum: int, frame: object) -> None:  # serialint is stopping (Ctrl-C)
+        for _, process, _ in running.values():
+            process.kill()
+        os._exit(1)
+
+    signal.signal(signal.SIGTERM, stop)
     while waiting or running:
         while waiting and len(running) < limit:
             job = waiting.pop()

@@ -25,7 +25,7 @@ from serialint.findings import Finding
 from serialint.project import Module
 from serialint.runtime.jobs import Job, Step
 from serialint.runtime.plans.classes import maker
-from serialint.runtime.plans.context import NoReplay, PlanContext, free_names
+from serialint.runtime.plans.context import NoReplay, PlanContext, free_names, split_lines
 
 SAVE_RULES = frozenset({"SER302", "SER303", "SER305", "SER306"})
 LOAD_RULES = frozenset({"SER304", "SER401", "SER402", "SER403", "SER405", "SER406"})
@@ -154,6 +154,8 @@ def _load_plan(finding: Finding, context: PlanContext) -> Job:
     evaluate = (
         f"lambda: child.evaluate({name!r}, {load_text!r}, {{{MODEL!r}: child.stand_in_model()}})"
     )
+    if unsafe_switch:  # the switch was thrown: a plain load with the default safe_mode follows
+        evaluate = f"lambda: child.load_saved({file!r})"
     if finding.code == "SER403":
         load += [
             f"step.attempt({f'run {load_text}'!r}, {evaluate})",
@@ -347,19 +349,33 @@ def _argument(call: ast.Call, position: int, keywords: tuple[str, ...]) -> ast.e
 
 
 def _file_name(path: ast.expr, code: str) -> str:
-    """The file name the code spells (its last string constant), else the rule's default."""
-    constants = [
-        n.value for n in ast.walk(path) if isinstance(n, ast.Constant) and isinstance(n.value, str)
-    ]
-    spelled = PurePosixPath(constants[-1].replace("\\", "/")).name if constants else ""
-    if spelled and spelled not in {".", ".."}:
-        return spelled
+    """The file name the code spells, else the rule's default: the text of its last part
+    (``os.path.join(d, "m.h5")``, ``d + "/m.h5"``), an f-string with each field as ``x``
+    (``f"{out}/m-{epoch:03d}.h5"`` spells ``m-x.h5``)."""
+    spelled = _spelled(path)
+    name = PurePosixPath(spelled.replace("\\", "/")).name if spelled else ""
+    if name and name not in {".", ".."} and name.strip("x"):
+        return name
     return DEFAULT_FILES.get(code, "model.keras")
+
+
+def _spelled(node: ast.expr) -> str:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(_spelled(v) if isinstance(v, ast.Constant) else "x" for v in node.values)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _spelled(node.left) + _spelled(node.right)
+    if isinstance(node, ast.Call) and node.args:
+        return _spelled(node.args[-1])  # os.path.join(..., "model.h5"), Path(...)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+        return _spelled(node.right)  # Path(out) / "model.h5"
+    return "x"
 
 
 def _splice(text: str, call: ast.Call, replacements: list[tuple[ast.AST, str]]) -> str:
     """The call's source text with each node's text replaced (``ast`` columns are bytes)."""
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text)
     starts = [0]
     for line in lines:
         starts.append(starts[-1] + len(line))

@@ -25,7 +25,7 @@ from serialint.findings import Finding
 from serialint.paths import resolved
 from serialint.project import Module
 from serialint.runtime.jobs import Job, Step
-from serialint.runtime.plans.context import NoReplay, PlanContext
+from serialint.runtime.plans.context import NoReplay, PlanContext, dotted
 
 LOCATE_RULES = frozenset({"SER101", "SER108"})
 CONFIG_RULES = frozenset(
@@ -190,30 +190,11 @@ def _call_sites(context: PlanContext, qualname: str) -> Iterator[tuple[Module, a
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue
-            reference = _dotted(node.func)
+            reference = dotted(node.func)
             if reference is None or reference.rsplit(".", 1)[-1] != short:
                 continue
-            if _qualified(context, module, reference) == qualname:
+            if context.qualified(module, reference) == qualname:
                 yield module, node
-
-
-def _qualified(context: PlanContext, module: Module, dotted: str) -> str | None:
-    """What a name written in ``module`` refers to, through its imports (``facts.names`` maps
-    each top-level name to its file-level reference)."""
-    head, dot, rest = dotted.partition(".")
-    reference = module.facts.names.get(head)
-    if reference is None:
-        return None
-    return context.project.modules.qualify(module, reference + dot + rest)
-
-
-def _dotted(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        head = _dotted(node.value)
-        return f"{head}.{node.attr}" if head is not None else None
-    return None
 
 
 def _build_script(

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import ast
 import builtins
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from serialint.facts.model import ClassFact
+from serialint.facts.model import ClassFact, FunctionFact
 from serialint.findings import Finding
 from serialint.paths import resolved
 from serialint.project import Module, Project
@@ -61,10 +62,11 @@ class PlanContext:
     ) -> tuple[Module, ast.Call]:
         """The innermost call ``accept`` takes whose text contains the finding's start."""
         module = self.module(finding)
+        point = self.point(module, finding)
         best: ast.Call | None = None
         other: ast.Call | None = None
         for node in ast.walk(self.tree(module)):
-            if not isinstance(node, ast.Call) or not _contains(node, finding):
+            if not isinstance(node, ast.Call) or not _contains(node, point):
                 continue
             if not accept(node):
                 other = node if other is None or _contains(other, node) else other
@@ -76,6 +78,14 @@ class PlanContext:
         if best is None:
             raise NoReplay("no call at the finding")
         return module, best
+
+    def point(self, module: Module, finding: Finding) -> tuple[int, int]:
+        """The finding's start as ``ast`` counts it: (row, UTF-8 byte offset in the line);
+        findings count columns in characters."""
+        lines = split_lines(self.text(module))
+        row = finding.start.row
+        line = lines[row - 1] if 0 < row <= len(lines) else ""
+        return row, len(line[: finding.start.column - 1].encode("utf-8"))
 
     def segment(self, module: Module, node: ast.AST) -> str:
         text = ast.get_source_segment(self.text(module), node)
@@ -92,26 +102,86 @@ class PlanContext:
         return set(_bound(tree))
 
     def require_module_names(self, module: Module, expression: ast.AST) -> None:
-        """Every name ``expression`` reads exists in the module's copy, else NoReplay."""
+        """``expression`` can be evaluated in the module's copy without running the program:
+        every name it reads exists there, and it calls none of the project's functions (a call
+        site's ``download_and_train()`` argument). Classes may be built: that is what a replay
+        does. Calls inside a lambda's body run only when a layer computes. Else NoReplay."""
         missing = sorted(free_names(expression) - self.module_names(module) - set(dir(builtins)))
         if missing:
             raise NoReplay(
                 "the expression uses names that exist only when the program runs: "
                 + ", ".join(missing)
             )
+        called = sorted(self._project_functions_called(module, expression))
+        if called:
+            raise NoReplay(
+                "the expression calls the project's own function "
+                + ", ".join(called)
+                + ": a replay runs definitions, never the program's functions"
+            )
+
+    def _project_functions_called(self, module: Module, expression: ast.AST) -> set[str]:
+        found = set()
+        pending = [expression]
+        while pending:
+            node = pending.pop()
+            if isinstance(node, ast.Lambda):
+                continue
+            if isinstance(node, ast.Call) and self._is_project_function(module, node.func):
+                found.add(self.segment(module, node.func))
+            pending += list(ast.iter_child_nodes(node))
+        return found
+
+    def _is_project_function(self, module: Module, func: ast.expr) -> bool:
+        qualified = self.qualified(module, dotted(func))
+        if qualified is None:
+            return False
+        return isinstance(self.project.modules.definition(qualified), FunctionFact)
+
+    def qualified(self, module: Module, name: str | None) -> str | None:
+        """What a (dotted) name written in ``module`` refers to, through its imports
+        (``facts.names`` maps each top-level name to its file-level reference)."""
+        if name is None:
+            return None
+        head, dot, rest = name.partition(".")
+        reference = module.facts.names.get(head)
+        if reference is None:
+            return None
+        return self.project.modules.qualify(module, reference + dot + rest)
 
     def sandbox_module(self, job: Path, module: Module) -> tuple[Path, str]:
         """Install ``module``'s copy (and what it imports) for ``job``: (src dir, import name)."""
         return self.sandbox.install(job, [module]), self.sandbox.importable_name(module)
 
 
-def _contains(outer: ast.AST, inner: ast.AST | Finding) -> bool:
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as ``ast`` counts them (``str.splitlines`` also breaks at form feeds and U+2028),
+    each with its line break."""
+    lines, start = [], 0
+    for match in _LINE_BREAK.finditer(text):
+        lines.append(text[start : match.end()])
+        start = match.end()
+    lines.append(text[start:])
+    return lines
+
+
+def dotted(node: ast.expr) -> str | None:
+    """``a.b.c`` for a name or an attribute chain; None for anything else."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        head = dotted(node.value)
+        return f"{head}.{node.attr}" if head is not None else None
+    return None
+
+
+def _contains(outer: ast.AST, inner: ast.AST | tuple[int, int]) -> bool:
     start, end = _extent(outer)
-    if isinstance(inner, Finding):
-        # ast columns are 0-based UTF-8 offsets; ours are 1-based characters. Close enough for
-        # "contains" on the ASCII code a call is made of.
-        point = (inner.start.row, inner.start.column - 1)
-        return start <= point < end
+    if isinstance(inner, tuple):
+        return start <= inner < end
     inner_start, inner_end = _extent(inner)
     return start <= inner_start and inner_end <= end
 

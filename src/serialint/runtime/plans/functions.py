@@ -28,7 +28,7 @@ def plan(finding: Finding, context: PlanContext) -> Job:
     job = context.sandbox.new_job()
     source, name = context.sandbox_module(job, module)
     if isinstance(call.func, ast.Attribute) and call.func.attr == "compile":
-        keyword, argument = _compile_argument(finding, call)
+        keyword, argument = _compile_argument(context.point(module, finding), call)
         context.require_module_names(module, argument)
         expression = context.segment(module, argument)
         what = f"compile a stand-in model with {keyword}={expression}"
@@ -76,8 +76,7 @@ def plan(finding: Finding, context: PlanContext) -> Job:
     return Job(job, (Step(_lines(save), (source,)), Step(_lines(load), (source,))), replayed)
 
 
-def _compile_argument(finding: Finding, call: ast.Call) -> tuple[str, ast.expr]:
-    point = (finding.start.row, finding.start.column - 1)
+def _compile_argument(point: tuple[int, int], call: ast.Call) -> tuple[str, ast.expr]:
     for keyword in call.keywords:
         if keyword.arg is not None and _spans(keyword, point):
             return keyword.arg, keyword.value
