@@ -266,3 +266,25 @@ def test_the_text_output_shows_each_verdict_and_a_summary(cli_project: Path) -> 
     assert "= runtime: confirmed: TypeError: Could not locate class 'Scale'" in run.stdout
     assert "Runtime check: 3 confirmed, 0 not reproduced, 0 inconclusive" in run.stdout
     assert "TensorFlow 2." in run.stdout and "Keras 3." in run.stdout
+
+
+@pytest.mark.parametrize("where", ["inside", "above"])
+def test_a_package_checked_by_a_relative_path(
+    tmp_path_factory: pytest.TempPathFactory, where: str
+) -> None:
+    """``serialint check .`` inside a package (its ``__init__.py`` in the working directory)
+    and ``serialint check mypkg`` from above it, with no project marker: the package's copy
+    imports under its own name, and the run ends."""
+    top = tmp_path_factory.mktemp(f"relative-{where}")
+    package = top / "mypkg"
+    (package / "sub").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "sub" / "__init__.py").write_text("")
+    (package / "sub" / "layers.py").write_text(
+        _layer("Gate", "        return super().get_config()")
+    )
+    cwd, path = (package, ".") if where == "inside" else (top, "mypkg")
+    run = _serialint("check", path, "--confirm", "--output-format", "json", cwd=cwd)
+    assert run.returncode == 1, run.stderr
+    [finding] = json.loads(run.stdout)
+    assert finding["runtime"]["verdict"] == "confirmed", finding["runtime"]

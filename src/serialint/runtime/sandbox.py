@@ -79,12 +79,17 @@ class Sandbox:
         return (*self._roots.get(job, []), job / "src")
 
     def _mirror(self, source: Path, module: Module) -> Path:
-        parts = relative_parts(module.path, self.project.modules.root)
-        if parts is None:  # outside the root: laid out by its package name
-            name = self.importable_name(module).split(".")
-            tail = [*name, "__init__.py"] if module.is_package else [*name[:-1], f"{name[-1]}.py"]
-            return source.joinpath("_outside", *tail)
-        return source.joinpath(*parts)
+        """Where the copy of ``module`` goes: at its place below the project root, unless its
+        top-level package reaches above the root (``serialint check mypkg`` from outside),
+        then at its place below the package's parent, under ``_packages``."""
+        path = resolved(module.path)
+        package_parent = path.parents[self._depth(module)]
+        parts = relative_parts(package_parent, self.project.modules.root)
+        if parts is None:
+            below = relative_parts(path, package_parent)
+            assert below is not None
+            return source.joinpath("_packages", *below)
+        return source.joinpath(*relative_parts(path, self.project.modules.root) or ())
 
     def _depth(self, module: Module) -> int:
         """How many directories up from the copy its top-level package's parent is."""
