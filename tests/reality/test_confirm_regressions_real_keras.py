@@ -152,6 +152,41 @@ CASES.append(
 )
 
 
+# The review: a load needing a registered *function* was replayed with a stand-in without it.
+REGISTERED_FUNCTION = {
+    "acts.py": "import keras\n\n\n"
+    '@keras.saving.register_keras_serializable(package="acts")\n'
+    "def scaled_tanh(x):\n    return 1.7 * keras.activations.tanh(x)\n",
+    "train.py": "import keras\n\nfrom acts import scaled_tanh\n\n"
+    "model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation=scaled_tanh)])\n"
+    'model.save("model.keras")\n',
+    "serve.py": 'import keras\n\nmodel = keras.saving.load_model("model.keras")\n',
+}
+CASES += [
+    Case("function-not-imported", "SER406", REGISTERED_FUNCTION),
+    Case(
+        "function-imported",
+        "SER406",
+        {
+            **REGISTERED_FUNCTION,
+            "serve.py": "import keras\n\nimport acts  # noqa: F401\n\n"
+            'model = keras.saving.load_model("model.keras")\n',
+        },
+        at=("serve.py", "keras.saving.load_model("),
+    ),
+]
+
+
+def test_a_load_needing_a_registered_function_is_replayed_with_it(
+    outcomes: dict[str, Outcome],
+) -> None:
+    verdict = only(outcomes["function-not-imported"])
+    assert verdict.kind is VerdictKind.CONFIRMED, verdict.describe()
+    assert "Could not locate function 'acts>scaled_tanh'" in verdict.message
+    imported = only(outcomes["function-imported"])
+    assert imported.kind is VerdictKind.NOT_REPRODUCED, imported.describe()
+
+
 @pytest.mark.parametrize(
     ("code", "shown"),
     [

@@ -195,7 +195,8 @@ def _write_artifact(code: str, file: str) -> list[str]:
 def _held_by_load(
     finding: Finding, context: PlanContext, module: Module, call: ast.Call
 ) -> list[str]:
-    """Qualified names of the project classes the file this load reads holds."""
+    """Qualified names of the project classes (and functions stored by name) the file this
+    load reads holds."""
     if finding.code not in {"SER401", "SER402", "SER406"}:
         return []
     project = context.project
@@ -205,22 +206,40 @@ def _held_by_load(
     )
     if load is None:
         raise NoReplay("the load call was not found among the project's loads")
+    functions = {
+        function.function
+        for _, function, _ in project.functions_read_by(load)
+        if function.kind == "def" and function.function
+    }
     if finding.code == "SER406":
-        return sorted(
-            {
-                qualname
-                for save in project.saves_read_by(load)
-                for qualname in project.saves.contents(save).classes
-            }
-        )
-    return sorted(project.relevant_to_load(load))
+        classes = {
+            qualname
+            for save in project.saves_read_by(load)
+            for qualname in project.saves.contents(save).classes
+        }
+        return sorted(classes | functions)
+    return sorted(set(project.relevant_to_load(load)) | functions)
 
 
 def _makers(context: PlanContext, job: Path, held: Iterable[str], lines: list[str]) -> list[str]:
+    """Script lines binding ``make0``, ``make1``... each building one object the stand-in holds:
+    a project class's instance, or for a function a ``Dense`` layer using it as activation
+    (stored by name, as any function argument is)."""
     variables = []
     for number, qualname in enumerate(held):
         variable = f"make{number}"
-        lines += maker(context, job, qualname, variable)
+        found = context.project.modules.function_fact(qualname)
+        if found is None:
+            lines += maker(context, job, qualname, variable)
+        else:
+            module, fact = found
+            _, name = context.sandbox_module(job, module)
+            lines += [
+                f"{variable}_fn = step.setup({f'import {fact.qualname} from {name}'!r}, "
+                f"lambda: child.import_object({name!r}, {fact.qualname!r}))",
+                f"{variable} = lambda: __import__('keras').layers.Dense(2, "
+                f"activation={variable}_fn)",
+            ]
         variables.append(variable)
     return variables
 
