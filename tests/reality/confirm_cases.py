@@ -18,6 +18,20 @@ from serialint.findings import Finding, Position, Verdict
 from serialint.runtime.confirmation import ConfirmOptions, Group, confirm_groups
 
 
+def simple_layer(name: str) -> str:
+    """A module defining an unregistered layer with a correct get_config."""
+    return f"""import keras
+
+
+class {name}(keras.layers.Layer):
+    def call(self, inputs):
+        return inputs * 2.0
+
+    def get_config(self):
+        return super().get_config()
+"""
+
+
 @dataclass(frozen=True)
 class Case:
     name: str
@@ -91,4 +105,4 @@ def only(outcome: Outcome) -> Verdict:
     return verdicts[0]
 
 
-__all__ = ["Case", "Outcome", "confirm_cases", "only", "replace"]
+__all__ = ["Case", "Outcome", "confirm_cases", "only", "replace", "simple_layer"]

@@ -18,7 +18,7 @@ from serialint.catalogue import example_files
 from serialint.findings import VerdictKind
 from serialint.runtime.confirmation import ConfirmOptions
 
-from .confirm_cases import Case, Outcome, confirm_cases, only
+from .confirm_cases import Case, Outcome, confirm_cases, only, simple_layer
 from .harness import load_rule
 
 pytestmark = pytest.mark.tensorflow
@@ -59,16 +59,7 @@ COUNTERPARTS: dict[str, tuple[str, str]] = {
 #   runs: the eager-only Model of the rule's own INVALID snippets is used.
 # - SER301/SER404's examples pickle built-in layers only, which Keras 3.15 unpickles fine: a model
 #   with an unregistered custom layer is pickled instead (the rule's stated failure).
-CUSTOM_LAYER = """import keras
-
-
-class Doubler(keras.layers.Layer):
-    def call(self, inputs):
-        return inputs * 2.0
-
-    def get_config(self):
-        return super().get_config()
-"""
+CUSTOM_LAYER = simple_layer("Doubler")
 PICKLED = """import pickle
 
 import keras

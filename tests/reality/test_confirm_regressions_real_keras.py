@@ -12,20 +12,11 @@ import pytest
 
 from serialint.findings import VerdictKind
 
-from .confirm_cases import Case, Outcome, confirm_cases, only
+from .confirm_cases import Case, Outcome, confirm_cases, only, simple_layer
 
 pytestmark = pytest.mark.tensorflow
 
-LAYER = """import keras
-
-
-class Scale(keras.layers.Layer):
-    def call(self, inputs):
-        return inputs * 2.0
-
-    def get_config(self):
-        return super().get_config()
-"""
+LAYER = simple_layer("Scale")
 
 CASES = [
     # bert4keras, tensorflow/addons: a save replayed in a module whose import fails was

@@ -149,6 +149,17 @@ class OriginalsBlocked:
         sys.meta_path.insert(0, cls(files, tuple(roots)))
 
 
+def enter_and_run(step: dict[str, Any], recorder: StepRecorder) -> None:
+    """Set up this process for ``step`` (its import path, the guard against the user's
+    original modules) and run it: what a forked step and a spawned one both do."""
+    sys.path[:0] = step["path"]
+    os.environ[SANDBOX_PATH] = os.pathsep.join(step["path"])
+    if step.get("originals"):
+        OriginalsBlocked.install(step["originals"])
+    sys.argv = ["serialint-step"]
+    run_step(step["script"], recorder, step.get("file") or "<step>")
+
+
 def run_step(script: str, recorder: StepRecorder, filename: str = "<serialint step>") -> None:
     """Execute one step's script as a program's ``__main__`` (so what it defines pickles as a
     script's would); every outcome ends up in the recorder, nothing escapes."""

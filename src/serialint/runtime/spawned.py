@@ -7,11 +7,10 @@ directory with its output already sent to the step's files.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
-from serialint.runtime.child import SANDBOX_PATH, OriginalsBlocked, StepRecorder, run_step
+from serialint.runtime.child import StepRecorder, enter_and_run
 
 
 def main(argv: list[str]) -> int:
@@ -21,14 +20,7 @@ def main(argv: list[str]) -> int:
     import keras  # noqa: F401
     import tensorflow  # noqa: F401
 
-    sys.path[:0] = step["path"]
-    os.environ[SANDBOX_PATH] = os.pathsep.join(step["path"])
-    if step.get("originals"):
-        OriginalsBlocked.install(step["originals"])
-    sys.argv = ["serialint-step"]
-    run_step(
-        step["script"], StepRecorder(Path(argv[2]), Path(argv[3])), step.get("file") or "<step>"
-    )
+    enter_and_run(step, StepRecorder(Path(argv[2]), Path(argv[3])))
     return 0
 
 

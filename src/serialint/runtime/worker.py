@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
-from serialint.runtime.child import SANDBOX_PATH, OriginalsBlocked, StepRecorder, run_step
+from serialint.runtime.child import StepRecorder, enter_and_run
 
 _POLL_S = 0.005
 
@@ -136,14 +136,7 @@ def _start(
         stdin = os.open(os.devnull, os.O_RDONLY)
         os.dup2(stdin, 0)
         os.chdir(directory)
-        sys.path[:0] = step["path"]
-        os.environ[SANDBOX_PATH] = os.pathsep.join(step["path"])
-        if step.get("originals"):
-            OriginalsBlocked.install(step["originals"])
-        sys.argv = ["serialint-step"]
-        run_step(
-            step["script"], StepRecorder(files.results, files.log), step.get("file") or "<step>"
-        )
+        enter_and_run(step, StepRecorder(files.results, files.log))
         sys.stdout.flush()
         sys.stderr.flush()
     finally:
