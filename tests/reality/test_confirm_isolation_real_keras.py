@@ -288,3 +288,16 @@ def test_a_package_checked_by_a_relative_path(
     assert run.returncode == 1, run.stderr
     [finding] = json.loads(run.stdout)
     assert finding["runtime"]["verdict"] == "confirmed", finding["runtime"]
+
+
+def test_every_finding_of_the_demo_is_confirmed(tmp_path: Path) -> None:
+    """The README's `make demo` project (copied): its loads need a custom layer and a custom
+    loss at once, and each planted hazard really happens."""
+    import shutil
+
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    shutil.copytree(examples, tmp_path / "examples")
+    run = _serialint("check", "examples", "--confirm", "--output-format", "json", cwd=tmp_path)
+    assert run.returncode == 1, run.stderr
+    verdicts = [f["runtime"] for f in json.loads(run.stdout)]
+    assert verdicts and all(v["verdict"] == "confirmed" for v in verdicts), verdicts

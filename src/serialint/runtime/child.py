@@ -299,17 +299,21 @@ def model_around(
 def model_holding(makers: list[Callable[[], Any]]) -> tuple[Any, tuple[int, ...] | None]:
     """A model holding one object from each maker: the custom objects a saved model needs.
 
-    One object: ``model_around``. Several: each layer on an input of its own (the first shape
-    it accepts), in one functional model with an output per layer.
+    One layer: ``model_around``. Several: each layer on an input of its own (the first shape it
+    accepts), in one functional model with an output per layer, beside the 4 -> 2 Dense branch
+    that holds the other objects (losses, metrics, initializers...; see ``stand_in_model``).
     """
     import keras
 
-    if not makers:
-        return stand_in_model(), (4,)
-    if len(makers) == 1:
-        return model_around(makers[0])
+    objects = [make() for make in makers]
+    layers = [m for m, o in zip(makers, objects, strict=True) if isinstance(o, keras.layers.Layer)]
+    others = [o for o in objects if not isinstance(o, keras.layers.Layer)]
+    if not layers:
+        return stand_in_model(*others), (4,)
+    if len(layers) == 1 and not others:
+        return model_around(layers[0])
     inputs, outputs = [], []
-    for make in makers:
+    for make in layers:
         for shape, layer in _attempts(make):
             try:
                 tensor = keras.Input(shape)
@@ -320,7 +324,13 @@ def model_holding(makers: list[Callable[[], Any]]) -> tuple[Any, tuple[int, ...]
             break
         else:
             raise ValueError(f"{type(make()).__name__} could not be called on any input shape")
-    return keras.Model(inputs, outputs), None
+    dense, compile_args = _placements(others)
+    branch = keras.Input((4,))
+    model = keras.Model([*inputs, branch], [*outputs, keras.layers.Dense(2, **dense)(branch)])
+    if compile_args:
+        losses = [None] * len(outputs) + [compile_args.pop("loss", "mse")]
+        model.compile(**{"optimizer": "adam", **compile_args, "loss": losses})
+    return model, None
 
 
 MARKER = "code-ran-at-load.txt"
@@ -340,33 +350,43 @@ def marker_model() -> Any:
     return model
 
 
-def stand_in_model(obj: Any = None) -> Any:
-    """A built 4 -> 2 Dense model; ``obj`` (a loss, metric, initializer...) put where it goes."""
+def stand_in_model(*objects: Any) -> Any:
+    """A built 4 -> 2 Dense model holding ``objects`` (losses, metrics, initializers...)
+    where each goes: in the Dense layer's arguments or in ``compile``."""
     import keras
 
-    dense: dict[str, Any] = {}
-    # Compiled only to hold what compile() takes: a compiled stand-in saved as HDF5 does not
-    # load back under Keras 3.15 ("Could not deserialize 'keras.metrics.mse'").
-    compile_args: dict[str, Any] = {}
-    if isinstance(obj, keras.losses.Loss):
-        compile_args["loss"] = obj
-    elif isinstance(obj, keras.metrics.Metric):
-        compile_args["metrics"] = [obj]
-    elif isinstance(obj, keras.optimizers.Optimizer):
-        compile_args["optimizer"] = obj
-    elif isinstance(obj, keras.optimizers.schedules.LearningRateSchedule):
-        compile_args["optimizer"] = keras.optimizers.Adam(learning_rate=obj)
-    elif isinstance(obj, keras.initializers.Initializer):
-        dense["kernel_initializer"] = obj
-    elif isinstance(obj, keras.regularizers.Regularizer):
-        dense["kernel_regularizer"] = obj
-    elif isinstance(obj, keras.constraints.Constraint):
-        dense["kernel_constraint"] = obj
+    dense, compile_args = _placements(list(objects))
     inputs = keras.Input((4,))
     model = keras.Model(inputs, keras.layers.Dense(2, **dense)(inputs))
+    # Compiled only to hold what compile() takes: a compiled stand-in saved as HDF5 does not
+    # load back under Keras 3.15 ("Could not deserialize 'keras.metrics.mse'").
     if compile_args:
         model.compile(**{"optimizer": "adam", "loss": "mse", **compile_args})
     return model
+
+
+def _placements(objects: list[Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Where each object goes: (Dense keyword arguments, compile arguments)."""
+    import keras
+
+    dense: dict[str, Any] = {}
+    compile_args: dict[str, Any] = {}
+    for obj in objects:
+        if isinstance(obj, keras.losses.Loss):
+            compile_args["loss"] = obj
+        elif isinstance(obj, keras.metrics.Metric):
+            compile_args.setdefault("metrics", []).append(obj)
+        elif isinstance(obj, keras.optimizers.Optimizer):
+            compile_args["optimizer"] = obj
+        elif isinstance(obj, keras.optimizers.schedules.LearningRateSchedule):
+            compile_args["optimizer"] = keras.optimizers.Adam(learning_rate=obj)
+        elif isinstance(obj, keras.initializers.Initializer):
+            dense["kernel_initializer"] = obj
+        elif isinstance(obj, keras.regularizers.Regularizer):
+            dense["kernel_regularizer"] = obj
+        elif isinstance(obj, keras.constraints.Constraint):
+            dense["kernel_constraint"] = obj
+    return dense, compile_args
 
 
 def fit_with(model: Any, callback: Any) -> None:
