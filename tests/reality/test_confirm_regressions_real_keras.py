@@ -168,6 +168,66 @@ CASES += [
 ]
 
 
+# The second dogfood run: keras-aug's random layers were "confirmed" by outputs that differ on
+# every call; tf-TabNet's tabnet/tabnet.py hid its own package when its folder went on sys.path;
+# bert4keras patches keras.backend at top level (``K.symbolic = symbolic``).
+CASES += [
+    Case(
+        "random-outputs",
+        "SER103",
+        {
+            "layers.py": """import keras
+
+
+class Noisy(keras.layers.Layer):
+    def __init__(self, rate=0.5, **kwargs):
+        super().__init__(**kwargs)
+        self.rate = rate
+
+    def call(self, inputs):
+        return inputs + keras.random.uniform(keras.ops.shape(inputs))
+
+    def get_config(self):
+        return super().get_config()
+"""
+        },
+    ),
+    Case(
+        "module-named-like-its-package",
+        "SER101",
+        {
+            "tabnet/__init__.py": "from tabnet.tabnet import Block\n",
+            "tabnet/tabnet.py": "from tabnet.custom import Scale as Block\n",
+            "tabnet/custom.py": LAYER,
+            "train.py": "import keras\nfrom tabnet import Block\n\n"
+            "model = keras.Sequential([keras.Input((3,)), Block()])\n"
+            'model.save("m.keras")\n',
+        },
+    ),
+    Case(
+        "patches-an-import",
+        "SER101",
+        {
+            "layers.py": "import keras\nimport keras.ops as K\n\n\ndef double(x):\n"
+            "    return x * 2.0\n\n\nK.double_it = double\n\n\n"
+            + LAYER.replace("import keras\n", "").replace("inputs * 2.0", "K.double_it(inputs)")
+            + "\n\nmodel = keras.Sequential([keras.Input((3,)), Scale()])\n"
+        },
+    ),
+]
+
+
+def test_random_outputs_are_not_a_difference(outcomes: dict[str, Outcome]) -> None:
+    verdict = only(outcomes["random-outputs"])
+    assert verdict.kind is VerdictKind.NOT_REPRODUCED, verdict.describe()
+
+
+@pytest.mark.parametrize("name", ["module-named-like-its-package", "patches-an-import"])
+def test_the_copy_imports_as_the_program_does(outcomes: dict[str, Outcome], name: str) -> None:
+    verdict = only(outcomes[name])
+    assert verdict.kind is VerdictKind.CONFIRMED, verdict.describe()
+
+
 def test_a_load_needing_a_registered_function_is_replayed_with_it(
     outcomes: dict[str, Outcome],
 ) -> None:

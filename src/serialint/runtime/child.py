@@ -406,8 +406,11 @@ def save_predictions(model: Any, shape: tuple[int, ...] | None) -> None:
 
     if shape is None:
         return
+    outputs = _outputs(model, shape)
+    if not np.array_equal(outputs, _outputs(model, shape)):
+        return  # random layers (augmentation, dropout run as training): nothing to compare
     Path(INPUT_SHAPE).write_text(json.dumps(list(shape)))
-    np.save(PREDICTIONS, _outputs(model, shape))
+    np.save(PREDICTIONS, outputs)
 
 
 def _outputs(model: Any, shape: tuple[int, ...]) -> Any:

@@ -33,6 +33,8 @@ class Sandbox:
     root: Path  # a new temporary directory (see ``create``)
     _stripped: dict[Path, str | None] = field(default_factory=dict)
     _roots: dict[Path, list[Path]] = field(default_factory=dict)  # per job: sys.path entries
+    _written: set[Path] = field(default_factory=set)
+    _closures: dict[frozenset[str], list[Module]] = field(default_factory=dict)
     _jobs: int = 0
 
     @classmethod
@@ -49,34 +51,41 @@ class Sandbox:
     def importable_name(self, module: Module) -> str:
         return module_name_for(module.path)[0]
 
+    @property
+    def source(self) -> Path:
+        """The copies, shared by every job (read only: no step writes there)."""
+        return self.root / "src"
+
     def install(self, job: Path, modules: Iterable[Module]) -> Path:
-        """Write the copies ``modules`` need into ``job/src``; return that directory.
+        """Make sure the copies ``modules`` need are in ``source``; return that directory.
 
         The copies mirror the project's tree (``src/`` is its root), so a namespace package
-        (``common/`` without ``__init__.py``) imports as it does from the root. A step's
-        ``sys.path`` gets, in front, what Python would give the program: the directory of each
-        module asked for (a script imports its siblings) and the directory above each copy's
-        top-level package (see ``import_path``).
+        (``common/`` without ``__init__.py``) imports as it does from the root; each is written
+        once per sandbox. A step of ``job`` gets, in front of ``sys.path``, what Python would
+        give the program: the directory of a top-level script asked for (it imports its
+        siblings) and the directory above each copy's top-level package (``import_path``).
         """
-        source = job / "src"
-        source.mkdir(exist_ok=True)
+        source = self.source
         roots = self._roots.setdefault(job, [])
         asked = list(modules)
         for module in asked:
-            _add(roots, self._mirror(source, module).parent)
+            if "." not in self.importable_name(module):  # a script, not a package's module
+                _add(roots, self._mirror(source, module).parent)
         for module in self._closure(asked):
-            text = self._definitions(resolved(module.path))
-            if text is None:
-                continue
             target = self._mirror(source, module)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
-            _add(roots, self._mirror(source, module).parents[self._depth(module)])
+            if target not in self._written:
+                text = self._definitions(resolved(module.path))
+                if text is None:
+                    continue
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text, encoding="utf-8")
+                self._written.add(target)
+            _add(roots, target.parents[self._depth(module)])
         return source
 
     def import_path(self, job: Path) -> tuple[Path, ...]:
         """The ``sys.path`` entries a step of ``job`` needs, the mirror of the root last."""
-        return (*self._roots.get(job, []), job / "src")
+        return (*self._roots.get(job, []), self.source)
 
     def _mirror(self, source: Path, module: Module) -> Path:
         """Where the copy of ``module`` goes: at its place below the project root, unless its
@@ -97,6 +106,13 @@ class Sandbox:
         return dots + 1 if module.is_package else dots
 
     def _closure(self, modules: Iterable[Module]) -> list[Module]:
+        asked = list(modules)
+        key = frozenset(m.name for m in asked)
+        if key not in self._closures:
+            self._closures[key] = self._walk(asked)
+        return self._closures[key]
+
+    def _walk(self, modules: list[Module]) -> list[Module]:
         found: dict[str, Module] = {}
         pending = list(modules)
         while pending:
@@ -155,7 +171,7 @@ class Sandbox:
     def with_import_path(self, job: Job) -> Job:
         """``job`` ready to run: each step's ``src`` entry expanded to the job's import path,
         and the user's original module files barred from import (``child.OriginalsBlocked``)."""
-        source = job.directory / "src"
+        source = self.source
         expanded = self.import_path(job.directory)
         listing = self._originals_listing()
         steps = tuple(

@@ -53,6 +53,8 @@ SAFE_CALLS = frozenset(
         *("TypeVar", "typing.TypeVar", "NewType", "typing.NewType"),
         *("namedtuple", "collections.namedtuple", "logging.getLogger", "getLogger"),
         "pkgutil.extend_path",
+        *("Version", "version.Version", "packaging.version.Version", "version.parse"),
+        *("LooseVersion", "distutils.version.LooseVersion"),
     }
 )
 # Statements kept for their effect: a package extending its own path, a script its sys.path.
@@ -300,7 +302,12 @@ def _kept_small(small: cst.BaseSmallStatement) -> bool:
             small.value
         )
     if isinstance(small, cst.Assign):
-        targets_plain = all(isinstance(t.target, (cst.Name, cst.Tuple)) for t in small.targets)
+        # ``K.symbolic = symbolic``: a module patching an imported one, which later code needs.
+        targets_plain = all(
+            isinstance(t.target, (cst.Name, cst.Tuple))
+            or (isinstance(t.target, cst.Attribute) and _inert(t.target))
+            for t in small.targets
+        )
         return targets_plain and _inert(small.value)
     if isinstance(small, cst.AnnAssign):
         return (

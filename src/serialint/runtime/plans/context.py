@@ -20,6 +20,9 @@ from serialint.project import Module, Project
 from serialint.runtime.sandbox import Sandbox
 from serialint.runtime.strip import definitions_only
 
+# Top-level packages every step has imported before any user code (see worker.main).
+WORKER_PACKAGES = frozenset({"keras", "tensorflow", "numpy", "serialint", "h5py", "absl"})
+
 
 class NoReplay(Exception):
     """This finding cannot be replayed; the message is the reason (an inconclusive verdict)."""
@@ -150,8 +153,19 @@ class PlanContext:
         return self.project.modules.qualify(module, reference + dot + rest)
 
     def sandbox_module(self, job: Path, module: Module) -> tuple[Path, str]:
-        """Install ``module``'s copy (and what it imports) for ``job``: (src dir, import name)."""
-        return self.sandbox.install(job, [module]), self.sandbox.importable_name(module)
+        """Install ``module``'s copy (and what it imports) for ``job``: (src dir, import name).
+
+        A project package named like one the worker has imported (the Keras repository's own
+        ``keras``) is refused here, before copying it: the step would refuse it anyway
+        (``child.import_copy``), after copying thousands of modules."""
+        name = self.sandbox.importable_name(module)
+        top = name.split(".")[0]
+        if top in WORKER_PACKAGES:
+            raise NoReplay(
+                f"the project's module {top!r} has the name of a package serialint's Keras "
+                "worker has already imported, so its copy cannot be loaded"
+            )
+        return self.sandbox.install(job, [module]), name
 
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
