@@ -228,7 +228,7 @@ def _build_script(
             f"lambda: child.save_model(model, {MODEL_FILE!r}))"
         )
     lines += [
-        "step.setup('compute its outputs', lambda: child.save_predictions(model, shape))",
+        "step.attempt('compute its outputs', lambda: child.save_predictions(model, shape))",
         "step.done('saved')",
     ]
     return "\n".join(lines) + "\n"

@@ -55,7 +55,7 @@ def plan(finding: Finding, context: PlanContext) -> Job:
         *build,
         f"step.setup('save the model to {MODEL_FILE}', "
         f"lambda: child.save_model(model, {MODEL_FILE!r}))",
-        "step.setup('compute its outputs', lambda: child.save_predictions(model, shape))",
+        "step.attempt('compute its outputs', lambda: child.save_predictions(model, shape))",
         "step.done('saved')",
     ]
     # The loading program imports the module (a registered function is then found) and passes
