@@ -119,6 +119,12 @@ class Workspace:
         )
         return result
 
+    def texts(self) -> dict[Path, str]:
+        """Every readable file's text, by resolved path (what ``--confirm`` copies from)."""
+        return {
+            key: read.source.text for key, read in self.files.items() if isinstance(read, FileFacts)
+        }
+
     def lint_text(self, path: Path, text: str) -> FileResult:
         """Lint ``text`` as the contents of ``path`` (which need not exist on disk yet)."""
         return self.replaced({path: text}).lint_file(path)
@@ -172,13 +178,8 @@ def confirm_result(
     progress: Progress | None = None,
 ) -> None:
     """Give every finding of ``outcome`` its runtime verdict (the ``--confirm`` stage)."""
-    texts = {
-        key: read.source.text
-        for key, read in workspace.files.items()
-        if isinstance(read, FileFacts)
-    }
     every = [f for result in outcome.files for f in result.findings]
-    confirmation = confirm(every, workspace.project, texts, options, progress)
+    confirmation = confirm(every, workspace.project, workspace.texts(), options, progress)
     judged = iter(confirmation.findings)
     for result in outcome.files:
         result.findings = [next(judged) for _ in result.findings]

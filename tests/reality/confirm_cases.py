@@ -9,7 +9,7 @@ that the round trip does not confirm correct code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from serialint.api import Workspace
@@ -87,12 +87,7 @@ def confirm_cases(
         reported = [f for f in reported if f.code == case.code]
         chosen = [placed_finding(directory, case)] if case.at is not None else reported
         outcomes[case.name] = Outcome(case, reported)
-        texts = {
-            key: read.source.text
-            for key, read in workspace.files.items()
-            if hasattr(read, "source")
-        }
-        groups.append(Group(chosen, workspace.project, texts))
+        groups.append(Group(chosen, workspace.project, workspace.texts()))
     for case, confirmation in zip(cases, confirm_groups(groups, options), strict=True):
         outcomes[case.name].judged = list(confirmation.findings)
     return outcomes
@@ -105,4 +100,4 @@ def only(outcome: Outcome) -> Verdict:
     return verdicts[0]
 
 
-__all__ = ["Case", "Outcome", "confirm_cases", "only", "replace", "simple_layer"]
+__all__ = ["Case", "Outcome", "confirm_cases", "only", "simple_layer"]
