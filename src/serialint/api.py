@@ -55,6 +55,7 @@ class LintResult:
     # Which Keras the findings were judged by, and why ("Judged by Keras 3 semantics (...)").
     semantics: str = ""
     confirmation: Confirmation | None = None  # with --confirm: the verdicts' summary
+    root: Path | None = None  # the project root: CI formats show paths relative to it
 
     @property
     def findings(self) -> list[Finding]:
@@ -201,6 +202,7 @@ def _lint_paths(
         files=results,
         problems=[p for p in inputs.problems if DIAGNOSTIC_CODE in workspace.codes],
         semantics=workspace.project.semantics.summary,
+        root=config.root,
     )
     if fix is FixMode.NONE:
         return workspace, outcome

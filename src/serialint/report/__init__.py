@@ -7,7 +7,17 @@ from typing import TextIO
 
 from serialint.api import LintResult
 from serialint.catalogue import RuleDoc
-from serialint.report import concise, full, json_format
+from serialint.report import (
+    concise,
+    full,
+    github,
+    gitlab,
+    grouped,
+    json_format,
+    json_lines,
+    junit,
+    pylint_format,
+)
 
 Writer = Callable[[LintResult, dict[str, RuleDoc], TextIO], None]
 
@@ -15,4 +25,10 @@ FORMATS: dict[str, Writer] = {
     "full": full.write,
     "concise": concise.write,
     "json": json_format.write,
+    "json-lines": json_lines.write,
+    "github": github.write,
+    "gitlab": gitlab.write,
+    "junit": junit.write,
+    "pylint": pylint_format.write,
+    "grouped": grouped.write,
 }

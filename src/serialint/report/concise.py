@@ -9,16 +9,16 @@ from serialint.catalogue import RuleDoc
 from serialint.report.paths import display_path
 from serialint.report.summary import fixable as _fixable
 from serialint.report.summary import summary_lines
+from serialint.report.text import message_with_verdict
 
 
 def write(result: LintResult, catalogue: dict[str, RuleDoc], out: TextIO) -> None:
     findings = result.findings
     for f in findings:
         fixable = "[*] " if _fixable(f, result.unsafe_fixes) else ""
-        runtime = f" [{f.runtime.describe()}]" if f.runtime is not None else ""
         out.write(
             f"{display_path(f.path)}:{f.start.row}:{f.start.column}: "
-            f"{f.code} {fixable}{f.message}{runtime}\n"
+            f"{f.code} {fixable}{message_with_verdict(f)}\n"
         )
     for line in summary_lines(result):
         out.write(line + "\n")
