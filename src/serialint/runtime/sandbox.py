@@ -74,7 +74,7 @@ class Sandbox:
         for module in self._closure(asked):
             target = self._mirror(source, module)
             if target not in self._written:
-                text = self._definitions(resolved(module.path))
+                text = self.definitions(resolved(module.path))
                 if text is None:
                     continue
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -159,7 +159,8 @@ class Sandbox:
             directory = directory.parent
         return around
 
-    def _definitions(self, path: Path) -> str | None:
+    def definitions(self, path: Path) -> str | None:
+        """The definitions-only text of the module at (resolved) ``path``, stripped once."""
         if path not in self._stripped:
             text = self.texts.get(path)
             try:

@@ -151,7 +151,7 @@ def _binds(statement: cst.BaseStatement) -> set[str]:
                 assert not isinstance(small.names, cst.ImportStar)
                 for alias in small.names:
                     name = alias.asname.name if alias.asname else alias.name
-                    bound.add(_dotted_head(name))
+                    bound.add(_dotted_text(name).split(".")[0])
             elif isinstance(small, cst.Assign):
                 for target in small.targets:
                     bound |= {n.value for n in _names_read(target.target)}
@@ -184,12 +184,6 @@ def _statements_within(statement: cst.BaseStatement) -> list[cst.BaseStatement]:
                 elif isinstance(block, cst.SimpleStatementSuite):
                     found.append(cst.SimpleStatementLine(body=block.body))
     return found
-
-
-def _dotted_head(name: cst.BaseExpression) -> str:
-    while isinstance(name, cst.Attribute):
-        name = name.value
-    return name.value if isinstance(name, cst.Name) else ""
 
 
 def _kept(statement: cst.BaseStatement) -> bool:

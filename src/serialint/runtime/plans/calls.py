@@ -16,7 +16,6 @@ first imported the loading module's copy: the imports a loading program makes.
 from __future__ import annotations
 
 import ast
-import builtins
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -25,7 +24,7 @@ from serialint.findings import Finding
 from serialint.project import Module
 from serialint.runtime.jobs import Job, Step
 from serialint.runtime.plans.classes import maker
-from serialint.runtime.plans.context import NoReplay, PlanContext, free_names, split_lines
+from serialint.runtime.plans.context import NoReplay, PlanContext, split_lines
 
 SAVE_RULES = frozenset({"SER302", "SER303", "SER305", "SER306"})
 LOAD_RULES = frozenset({"SER304", "SER401", "SER402", "SER403", "SER405", "SER406"})
@@ -345,17 +344,8 @@ def _rewrite(
     file = _file_name(path, code)
     replacements.append((path, repr(file)))
     rewritten = _splice(text, call, replacements)
-    tree = ast.parse(rewritten, mode="eval")
-    missing = free_names(tree) - {MODEL} - context.module_names(module) - _BUILTINS
-    if missing:
-        raise NoReplay(
-            "the call uses names that exist only when the program runs: "
-            + ", ".join(sorted(missing))
-        )
+    context.require_module_names(module, ast.parse(rewritten, mode="eval"), frozenset({MODEL}))
     return Rewritten(rewritten, file)
-
-
-_BUILTINS = set(dir(builtins))
 
 
 def _argument(call: ast.Call, position: int, keywords: tuple[str, ...]) -> ast.expr | None:

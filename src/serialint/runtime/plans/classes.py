@@ -22,10 +22,9 @@ from pathlib import Path
 
 from serialint.facts.model import ClassFact
 from serialint.findings import Finding
-from serialint.paths import resolved
 from serialint.project import Module
 from serialint.runtime.jobs import Job, Step
-from serialint.runtime.plans.context import NoReplay, PlanContext, dotted
+from serialint.runtime.plans.context import NoReplay, PlanContext
 
 LOCATE_RULES = frozenset({"SER101", "SER108"})
 CONFIG_RULES = frozenset(
@@ -179,22 +178,9 @@ def _required_parameters(cls: ClassFact) -> list[str]:
 
 def _call_sites(context: PlanContext, qualname: str) -> Iterator[tuple[Module, ast.Call]]:
     short = qualname.rsplit(".", 1)[-1]
-    for module in context.project.modules:
-        text = context.texts.get(resolved(module.path))
-        if text is None or short not in text:
-            continue
-        try:
-            tree = context.tree(module)
-        except (SyntaxError, KeyError):
-            continue
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.Call):
-                continue
-            reference = dotted(node.func)
-            if reference is None or reference.rsplit(".", 1)[-1] != short:
-                continue
-            if context.qualified(module, reference) == qualname:
-                yield module, node
+    for module, node, reference in context.calls_named(short):
+        if context.qualified(module, reference) == qualname:
+            yield module, node
 
 
 def _build_script(

@@ -18,7 +18,6 @@ from serialint.findings import Finding
 from serialint.paths import resolved
 from serialint.project import Module, Project
 from serialint.runtime.sandbox import Sandbox
-from serialint.runtime.strip import definitions_only
 
 # Top-level packages every step has imported before any user code (see worker.main).
 WORKER_PACKAGES = frozenset({"keras", "tensorflow", "numpy", "serialint", "h5py", "absl"})
@@ -34,6 +33,8 @@ class PlanContext:
     sandbox: Sandbox
     texts: dict[Path, str]
     _trees: dict[Path, ast.Module] = field(default_factory=dict)
+    _names: dict[Path, set[str]] = field(default_factory=dict)
+    _calls: dict[str, list[tuple[Module, ast.Call, str]]] = field(default_factory=dict)
 
     def module(self, finding: Finding) -> Module:
         module = self.project.modules.of(finding.path)
@@ -46,6 +47,29 @@ class PlanContext:
         if key not in self._trees:
             self._trees[key] = ast.parse(self.texts[key])
         return self._trees[key]
+
+    def calls_named(self, short: str) -> list[tuple[Module, ast.Call, str]]:
+        """Every call in the project of a name or attribute ending in ``short``, with the
+        dotted callee as written; found once per name (a class is asked for by several
+        findings, and as a stand-in's content)."""
+        if short not in self._calls:
+            found = []
+            for module in self.project.modules:
+                text = self.texts.get(resolved(module.path))
+                if text is None or short not in text:
+                    continue
+                try:
+                    tree = self.tree(module)
+                except SyntaxError:
+                    continue
+                for node in ast.walk(tree):
+                    if not isinstance(node, ast.Call):
+                        continue
+                    reference = dotted(node.func)
+                    if reference is not None and reference.rsplit(".", 1)[-1] == short:
+                        found.append((module, node, reference))
+            self._calls[short] = found
+        return self._calls[short]
 
     def text(self, module: Module) -> str:
         return self.texts[resolved(module.path)]
@@ -69,11 +93,11 @@ class PlanContext:
         best: ast.Call | None = None
         other: ast.Call | None = None
         for node in ast.walk(self.tree(module)):
-            if not isinstance(node, ast.Call) or not _contains(node, point):
+            if not isinstance(node, ast.Call) or not contains(node, point):
                 continue
             if not accept(node):
-                other = node if other is None or _contains(other, node) else other
-            elif best is None or _contains(best, node):
+                other = node if other is None or contains(other, node) else other
+            elif best is None or contains(best, node):
                 best = node
         if best is None and other is not None:
             called = self.segment(module, other.func)
@@ -97,19 +121,25 @@ class PlanContext:
         return text
 
     def module_names(self, module: Module) -> set[str]:
-        """Names the definitions-only copy of ``module`` binds at top level."""
-        try:
-            tree = ast.parse(definitions_only(self.text(module)))
-        except Exception as error:  # libcst refuses what ast accepts: no copy, no replay
-            raise NoReplay(f"the module could not be copied: {error}") from None
-        return set(_bound(tree))
+        """Names the definitions-only copy of ``module`` (the sandbox's, stripped once) binds
+        at top level."""
+        key = resolved(module.path)
+        if key not in self._names:
+            copy = self.sandbox.definitions(key)
+            if copy is None:  # libcst refuses what ast accepts: no copy, no replay
+                raise NoReplay("the module could not be copied: libcst cannot parse it")
+            self._names[key] = set(_bound(ast.parse(copy)))
+        return self._names[key]
 
-    def require_module_names(self, module: Module, expression: ast.AST) -> None:
+    def require_module_names(
+        self, module: Module, expression: ast.AST, stand_ins: frozenset[str] = frozenset()
+    ) -> None:
         """``expression`` can be evaluated in the module's copy without running the program:
         every name it reads exists there, and it calls none of the project's functions (a call
         site's ``download_and_train()`` argument). Classes may be built: that is what a replay
         does. Calls inside a lambda's body run only when a layer computes. Else NoReplay."""
-        missing = sorted(free_names(expression) - self.module_names(module) - set(dir(builtins)))
+        known = self.module_names(module) | set(dir(builtins)) | stand_ins
+        missing = sorted(free_names(expression) - known)
         if missing:
             raise NoReplay(
                 "the expression uses names that exist only when the program runs: "
@@ -131,7 +161,7 @@ class PlanContext:
             if isinstance(node, ast.Lambda):
                 continue
             if isinstance(node, ast.Call) and self._is_project_function(module, node.func):
-                found.add(self.segment(module, node.func))
+                found.add(dotted(node.func) or "?")
             pending += list(ast.iter_child_nodes(node))
         return found
 
@@ -192,7 +222,8 @@ def dotted(node: ast.expr) -> str | None:
     return None
 
 
-def _contains(outer: ast.AST, inner: ast.AST | tuple[int, int]) -> bool:
+def contains(outer: ast.AST, inner: ast.AST | tuple[int, int]) -> bool:
+    """``inner`` (a node, or an ``ast`` (row, byte column) point) lies within ``outer``."""
     start, end = _extent(outer)
     if isinstance(inner, tuple):
         return start <= inner < end

@@ -16,7 +16,7 @@ import ast
 
 from serialint.findings import Finding
 from serialint.runtime.jobs import Job, Step
-from serialint.runtime.plans.context import NoReplay, PlanContext
+from serialint.runtime.plans.context import NoReplay, PlanContext, contains
 
 MODEL_FILE = "model.keras"
 # Model.compile's positional parameters, for ``compile("adam", my_loss)``.
@@ -78,10 +78,10 @@ def plan(finding: Finding, context: PlanContext) -> Job:
 
 def _compile_argument(point: tuple[int, int], call: ast.Call) -> tuple[str, ast.expr]:
     for keyword in call.keywords:
-        if keyword.arg is not None and _spans(keyword, point):
+        if keyword.arg is not None and contains(keyword, point):
             return keyword.arg, keyword.value
     for index, argument in enumerate(call.args[: len(COMPILE_PARAMETERS)]):
-        if _spans(argument, point):
+        if contains(argument, point):
             return COMPILE_PARAMETERS[index], argument
     raise NoReplay("the flagged argument of compile() was not found")
 
@@ -90,12 +90,6 @@ def _compile_defaults(keyword: str) -> str:
     defaults = {"optimizer": "adam", "loss": "mse"}
     defaults.pop(keyword, None)
     return repr(defaults)
-
-
-def _spans(node: ast.expr | ast.keyword, point: tuple[int, int]) -> bool:
-    start = (node.lineno, node.col_offset)
-    end = (node.end_lineno or node.lineno, node.end_col_offset or 0)
-    return start <= point < end
 
 
 def _lines(lines: list[str]) -> str:
