@@ -54,16 +54,14 @@ class _Forked:
             pid, code = os.waitpid(self.pid, os.WNOHANG)
             if pid:
                 self.status = _describe(code)
-                # What the step started and left behind in its group goes with it.
-                with contextlib.suppress(OSError):
-                    os.killpg(self.pid, signal.SIGKILL)
         return self.status
 
     def kill(self) -> None:
         with contextlib.suppress(OSError):
             os.killpg(self.pid, signal.SIGKILL)
         if self.status is None:
-            os.waitpid(self.pid, 0)
+            _, code = os.waitpid(self.pid, 0)
+            self.status = _describe(code)
 
 
 @dataclass
@@ -231,6 +229,7 @@ def run_batch(batch: dict[str, Any], out: TextIO, protocol_fd: int) -> None:
                 ended = f"timeout {timeout:g}"
             if ended is None:
                 continue
+            process.kill()  # what the step started and left in its group goes with it
             del running[key]
             job.outcomes.append(_outcome(job, len(job.outcomes), ended))
             if job.finished:
