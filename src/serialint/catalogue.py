@@ -9,6 +9,11 @@ from pathlib import Path
 
 from serialint.findings import Severity
 
+# Where the project is published: the rule pages are docs/rules/<CODE>.md of its repository.
+# The language server's diagnostic links, SARIF's helpUri and the json `url` all come from here.
+HOMEPAGE = "https://github.com/serialint/serialint"
+DOCS_URL = f"{HOMEPAGE}/blob/main/docs/rules/{{code}}.md"
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -33,6 +38,11 @@ class RuleDoc:
     keras_versions: tuple[str, ...]
     references: tuple[str, ...]
     fix_safety_note: str = ""  # why the fix has that safety (optional)
+
+    @property
+    def url(self) -> str:
+        """The rule's documentation page."""
+        return DOCS_URL.format(code=self.code)
 
 
 _REQUIRED = (

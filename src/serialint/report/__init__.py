@@ -17,6 +17,7 @@ from serialint.report import (
     json_lines,
     junit,
     pylint_format,
+    sarif,
 )
 
 Writer = Callable[[LintResult, dict[str, RuleDoc], TextIO], None]
@@ -31,4 +32,5 @@ FORMATS: dict[str, Writer] = {
     "junit": junit.write,
     "pylint": pylint_format.write,
     "grouped": grouped.write,
+    "sarif": sarif.write,
 }

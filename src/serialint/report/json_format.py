@@ -40,8 +40,7 @@ def as_dict(finding: Finding, catalogue: dict[str, RuleDoc]) -> dict[str, Any]:
         "location": _location(finding.start),
         "message": finding.message,
         "noqa_row": finding.start.row,
-        # No published documentation site yet: `serialint explain CODE` and docs/rules/ hold the pages.
-        "url": None,
+        "url": doc.url if doc else None,
         "name": doc.name if doc else None,
         "severity": doc.severity.value if doc else "error",
         "fix_hint": finding.fix_hint or None,
