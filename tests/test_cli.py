@@ -27,8 +27,10 @@ def test_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert usage.value.code == 2
 
 
-def test_standard_input_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["check", "-"]) == 2
+def test_standard_input_cannot_be_combined_with_paths(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["check", "-", str(tmp_path)]) == 2
     assert "standard input" in capsys.readouterr().err
 
 

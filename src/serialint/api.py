@@ -28,9 +28,11 @@ from serialint.facts import ModuleFacts
 from serialint.findings import FileResult, Finding
 from serialint.fixes import (
     FixMode,
+    apply_edits,
     bytes_problem,
     encoded,
     fix_text,
+    parse_problem,
     unified_diff,
     write_atomically,
 )
@@ -39,7 +41,7 @@ from serialint.paths import relative_posix, resolved
 from serialint.project import Project
 from serialint.runtime.confirmation import Confirmation, ConfirmOptions, Progress, confirm
 from serialint.source import DIAGNOSTIC_CODE, diagnostic
-from serialint.suppress import PerFileIgnores
+from serialint.suppress import PerFileIgnores, noqa_edit
 
 _MAX_FIX_ROUNDS = 10  # a fix that moves text may make room for another; ruff iterates too
 
@@ -51,7 +53,11 @@ class LintResult:
     fixed: list[Finding] = field(default_factory=list)  # findings whose fix was applied
     rejected: list[Finding] = field(default_factory=list)  # fixes dropped: they broke the file
     diffs: list[str] = field(default_factory=list)  # with --diff: what --fix would change
-    unsafe_fixes: bool = False  # --unsafe-fixes: unsafe fixes count as available
+    # How the report is shown (set by the CLI): --unsafe-fixes makes unsafe fixes count as
+    # available; --quiet prints the findings only; --show-fixes lists what --fix fixed.
+    unsafe_fixes: bool = False
+    quiet: bool = False
+    show_fixes: bool = False
     # Which Keras the findings were judged by, and why ("Judged by Keras 3 semantics (...)").
     semantics: str = ""
     confirmation: Confirmation | None = None  # with --confirm: the verdicts' summary
@@ -187,6 +193,111 @@ def confirm_result(
     outcome.confirmation = confirmation
 
 
+def _fix_rounds(
+    workspace: Workspace, targets: Sequence[Path], outcome: LintResult, fix: FixMode
+) -> tuple[Workspace, dict[Path, str]]:
+    """Apply the fixes ``fix`` allows to ``outcome``'s files, round after round, until nothing
+    changes; ``outcome`` then holds what remains.  Returns the fixed texts by resolved path."""
+    results = outcome.files
+    texts: dict[Path, str] = {}
+    # A finding fixed once and reported again means its fix did not work: never apply it twice.
+    attempted: set[tuple[Path, str, str]] = set()
+    for _ in range(_MAX_FIX_ROUNDS):
+        changed = False
+        for result in results:
+            read = workspace.files.get(resolved(result.path))
+            if not isinstance(read, FileFacts):
+                continue
+            fresh = [f for f in result.findings if _key(f) not in attempted]
+            fixed = fix_text(read.source, fresh, fix)
+            attempted |= {_key(f) for f in fixed.applied}
+            known = {_key(f) for f in outcome.rejected}
+            outcome.rejected += [f for f, _ in fixed.rejected if _key(f) not in known]
+            if fixed.applied:
+                outcome.fixed += fixed.applied
+                texts[resolved(result.path)] = fixed.text
+                changed = True
+        if not changed:
+            break
+        workspace = workspace.replaced(texts)
+        results = [workspace.lint_file(p) for p in targets]
+    # A fix that was dropped is no longer offered.
+    dropped = {_key(f) for f in outcome.rejected}
+    for result in results:
+        result.findings = [
+            replace(f, fix=None) if _key(f) in dropped else f for f in result.findings
+        ]
+    outcome.files = results
+    return workspace, texts
+
+
+def lint_source(
+    workspace: Workspace, path: Path, text: str, *, fix: FixMode = FixMode.NONE
+) -> tuple[LintResult, str]:
+    """Lint ``text`` as the contents of ``path`` within ``workspace`` (standard input, an editor
+    buffer); with ``fix``, also return the text with the allowed fixes applied."""
+    workspace = workspace.replaced({path: text})
+    outcome = LintResult(
+        files=[workspace.lint_file(path)],
+        semantics=workspace.project.semantics.summary,
+        root=workspace.config.root,
+    )
+    if fix is FixMode.NONE:
+        return outcome, text
+    _, texts = _fix_rounds(workspace, [path], outcome, fix)
+    return outcome, texts.get(resolved(path), text)
+
+
+@dataclass
+class NoqaResult:
+    """What ``--add-noqa`` did: the findings now marked, and those it could not mark."""
+
+    added: list[Finding] = field(default_factory=list)
+    unmarked: list[Finding] = field(default_factory=list)  # a row ending inside a string...
+    files: int = 0  # files written
+
+
+def add_noqa(
+    paths: Sequence[Path],
+    config: Config,
+    codes: set[str] | None = None,
+    catalogue: dict[str, RuleDoc] | None = None,
+) -> NoqaResult:
+    """Mark every current finding with ``# noqa: CODE`` on its row (a clean baseline)."""
+    with few_collections():
+        workspace, outcome = _lint_paths(paths, config, codes, FixMode.NONE, False, catalogue)
+    done = NoqaResult()
+    for result in outcome.files:
+        read = workspace.files.get(resolved(result.path))
+        findings = [f for f in result.findings if f.code != DIAGNOSTIC_CODE]
+        if not isinstance(read, FileFacts) or not findings:
+            continue
+        text = read.source.text
+        by_row: dict[int, list[Finding]] = {}
+        for finding in findings:
+            by_row.setdefault(finding.start.row, []).append(finding)
+        edits = []
+        for row, on_row in sorted(by_row.items()):
+            edit = noqa_edit(text, row, {f.code for f in on_row})
+            if edit is None:
+                done.unmarked += on_row
+            else:
+                edits.append(edit)
+                done.added += on_row
+        marked = apply_edits(text, edits)
+        data = encoded(read.source, marked)
+        if parse_problem(marked, text) is not None or bytes_problem(data) is not None:
+            # Never write a file that would no longer parse: its findings stay unmarked.
+            marked_here = [f for f in done.added if f in findings]
+            done.added = [f for f in done.added if f not in findings]
+            done.unmarked += marked_here
+            continue
+        if edits:
+            write_atomically(read.source.path, data)
+            done.files += 1
+    return done
+
+
 def _lint_paths(
     paths: Sequence[Path],
     config: Config,
@@ -211,37 +322,7 @@ def _lint_paths(
         for p in targets
         if isinstance(f := workspace.files[resolved(p)], FileFacts)
     }
-    texts: dict[Path, str] = {}
-    # A finding fixed once and reported again means its fix did not work: never apply it twice.
-    attempted: set[tuple[Path, str, str]] = set()
-    for _ in range(_MAX_FIX_ROUNDS):
-        changed = False
-        for result in results:
-            read = workspace.files.get(resolved(result.path))
-            if not isinstance(read, FileFacts):
-                continue
-            fresh = [
-                f for f in result.findings if (resolved(f.path), f.code, f.message) not in attempted
-            ]
-            fixed = fix_text(read.source, fresh, fix)
-            attempted |= {_key(f) for f in fixed.applied}
-            known = {_key(f) for f in outcome.rejected}
-            outcome.rejected += [f for f, _ in fixed.rejected if _key(f) not in known]
-            if fixed.applied:
-                outcome.fixed += fixed.applied
-                texts[resolved(result.path)] = fixed.text
-                changed = True
-        if not changed:
-            break
-        workspace = workspace.replaced(texts)
-        results = [workspace.lint_file(p) for p in targets]
-    # A fix that was dropped is no longer offered.
-    dropped = {_key(f) for f in outcome.rejected}
-    for result in results:
-        result.findings = [
-            replace(f, fix=None) if _key(f) in dropped else f for f in result.findings
-        ]
-    outcome.files = results
+    workspace, texts = _fix_rounds(workspace, targets, outcome, fix)
     for key, text in texts.items():
         source = original[key]
         if text == source.text:

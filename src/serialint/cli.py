@@ -10,7 +10,8 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
@@ -19,7 +20,14 @@ from rich.markdown import Markdown
 from rich.table import Table
 
 from serialint import __version__
-from serialint.api import LintResult, lint_paths
+from serialint.api import (
+    LintResult,
+    NoqaResult,
+    Workspace,
+    add_noqa,
+    lint_paths,
+    lint_source,
+)
 from serialint.catalogue import CatalogueError, RuleDoc, load_catalogue
 from serialint.config import (
     Config,
@@ -31,14 +39,16 @@ from serialint.config import (
     with_overrides,
 )
 from serialint.docs import rule_markdown
-from serialint.engine import enabled_codes
-from serialint.fixes import FixMode
+from serialint.engine import enabled_codes, exclude_matcher
+from serialint.findings import Finding
+from serialint.fixes import FixMode, encoded, unified_diff
 from serialint.paths import resolved
 from serialint.report import FORMATS
 from serialint.report.progress import confirm_progress
 from serialint.report.summary import diff_summary
 from serialint.runtime import ConfirmOptions, RuntimeUnavailable, runtime_problem
 from serialint.runtime.confirmation import DEFAULT_TIMEOUT_S
+from serialint.source import decode_source
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -82,6 +92,39 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     check_cmd.add_argument(
+        "--show-fixes",
+        action="store_true",
+        help="with --fix: list the findings that were fixed, by file",
+    )
+    check_cmd.add_argument(
+        "--add-noqa",
+        action="store_true",
+        help="mark every current finding with `# noqa: CODE` (a clean baseline); exit 0",
+    )
+    check_cmd.add_argument(
+        "--exit-zero", action="store_true", help="exit 0 even when there are findings"
+    )
+    check_cmd.add_argument(
+        "-q", "--quiet", action="store_true", help="print the findings and nothing else"
+    )
+    check_cmd.add_argument(
+        "--force-exclude",
+        action="store_true",
+        default=None,
+        help="apply the excludes to files named on the command line too (as pre-commit names "
+        "every file)",
+    )
+    check_cmd.add_argument(
+        "--stdin-filename",
+        type=Path,
+        metavar="PATH",
+        help="lint standard input as the contents of PATH (read when PATH is '-' or no paths "
+        "are given)",
+    )
+    check_cmd.add_argument(
+        "-o", "--output-file", type=Path, metavar="FILE", help="write the report to FILE"
+    )
+    check_cmd.add_argument(
         "--confirm",
         action="store_true",
         help="replay each finding as a real save/load round trip under TensorFlow/Keras "
@@ -97,6 +140,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     commands.add_parser("rules", help="list the rule catalogue")
+
+    commands.add_parser(
+        "server", aliases=["lsp"], help="run the language server over stdio (needs serialint[lsp])"
+    )
 
     explain = commands.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("code", help="a rule code such as SER101, or a rule name")
@@ -132,6 +179,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rules(catalogue, sys.stdout)
         if args.command == "explain":
             return _explain(catalogue, args.code, sys.stdout)
+        if args.command in ("server", "lsp"):
+            return _server()
         return _check(args, catalogue)
     except (ConfigError, CatalogueError, RuntimeUnavailable) as error:
         print(f"serialint: error: {error}", file=sys.stderr)
@@ -158,6 +207,8 @@ def _split(value: str | None) -> tuple[str, ...] | None:
 
 def _load_config(args: argparse.Namespace, known: set[str]) -> Config:
     paths: list[Path] = args.paths or [Path(".")]
+    if _reads_stdin(args):  # the project around the file standard input stands for
+        paths = [args.stdin_filename or Path(".")]
     # The configuration nearest to all the paths, whatever their order.
     common = Path(os.path.commonpath([str(resolved(p)) for p in paths]))
     config_path = args.config or find_config_file(common)
@@ -178,23 +229,33 @@ def _load_config(args: argparse.Namespace, known: set[str]) -> Config:
         keras_version=args.keras_version,
         ignore_noqa=True if args.ignore_noqa else None,
         extend_exclude=(*config.extend_exclude, *extend) if extend else None,
+        force_exclude=args.force_exclude,
     )
 
 
 def _check(args: argparse.Namespace, catalogue: dict[str, RuleDoc]) -> int:
-    if any(str(path) == "-" for path in args.paths):
-        raise ConfigError("reading source from standard input ('-') is not supported yet")
+    stdin = _reads_stdin(args)
+    if stdin and len(args.paths) > 1:
+        raise ConfigError("'-' (standard input) cannot be combined with other paths")
+    if stdin and (args.confirm or args.add_noqa):
+        raise ConfigError("--confirm and --add-noqa need files on disk, not standard input")
+    if args.add_noqa and (args.fix or args.diff or args.confirm):
+        raise ConfigError("--add-noqa cannot be combined with --fix, --diff or --confirm")
+    if args.confirm and args.diff:
+        raise ConfigError("--confirm cannot be combined with --diff")
     known = set(catalogue)
     config = _load_config(args, known)
-    paths: list[Path] = args.paths or [Path(".")]
     codes = enabled_codes(known, config.select, config.ignore)
     mode = FixMode.NONE
     if args.fix or args.diff:
         mode = FixMode.UNSAFE if args.unsafe_fixes else FixMode.SAFE
+    if stdin:
+        return _exit(args, _check_stdin(args, catalogue, config, codes, mode))
+    paths: list[Path] = args.paths or [Path(".")]
+    if args.add_noqa:
+        return _add_noqa(args, add_noqa(paths, config, codes, catalogue))
     confirming = None
     if args.confirm:
-        if args.diff:
-            raise ConfigError("--confirm cannot be combined with --diff")
         problem = runtime_problem()
         if problem is not None:
             raise RuntimeUnavailable(problem)
@@ -210,22 +271,139 @@ def _check(args: argparse.Namespace, catalogue: dict[str, RuleDoc]) -> int:
             confirming=confirming,
             progress=progress,
         )
-    result.unsafe_fixes = args.unsafe_fixes
+    _present(args, result)
+    if not result.files and not result.problems and not args.quiet:
+        # ruff's "No Python files found": everything was excluded, or the directory is empty.
+        print("serialint: warning: No Python files found under the given path(s)", file=sys.stderr)
     if args.diff:
-        for text in result.diffs:
-            sys.stdout.write(text)
-        print(diff_summary(result), file=sys.stderr)
+        with _report_stream(args.output_file) as out:
+            for text in result.diffs:
+                out.write(text)
+        if not args.quiet:
+            print(diff_summary(result), file=sys.stderr)
         _report_rejected(result)
-        return EXIT_FINDINGS if result.diffs else EXIT_CLEAN
+        return _exit(args, EXIT_FINDINGS if result.diffs else EXIT_CLEAN)
+    with _report_stream(args.output_file) as out:
+        _write_report(args, result, catalogue, out)
+    _report_rejected(result)
+    return _exit(args, EXIT_FINDINGS if result.findings else EXIT_CLEAN)
+
+
+def _reads_stdin(args: argparse.Namespace) -> bool:
+    """``-`` among the paths, or ``--stdin-filename`` with no paths (as ruff reads it)."""
+    named_dash = any(str(path) == "-" for path in args.paths)
+    return named_dash or (args.stdin_filename is not None and not args.paths)
+
+
+def _present(args: argparse.Namespace, result: LintResult) -> None:
+    result.unsafe_fixes = args.unsafe_fixes
+    result.quiet = args.quiet
+    result.show_fixes = args.show_fixes
+
+
+def _exit(args: argparse.Namespace, code: int) -> int:
+    return EXIT_CLEAN if code == EXIT_FINDINGS and args.exit_zero else code
+
+
+def _write_report(
+    args: argparse.Namespace, result: LintResult, catalogue: dict[str, RuleDoc], out: TextIO
+) -> None:
     if args.statistics:
         if args.output_format == "json":
-            _statistics_json(result, catalogue, sys.stdout)
+            _statistics_json(result, catalogue, out)
         else:
-            _statistics(result, catalogue, sys.stdout)
+            _statistics(result, catalogue, out)
     else:
-        FORMATS[args.output_format](result, catalogue, sys.stdout)
-    _report_rejected(result)
+        FORMATS[args.output_format](result, catalogue, out)
+
+
+@contextmanager
+def _report_stream(path: Path | None) -> Iterator[TextIO]:
+    """Standard output, or ``--output-file`` (its directories made as needed)."""
+    if path is None:
+        yield sys.stdout
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = path.open("w", encoding="utf-8", newline="\n")
+    except OSError as error:
+        raise ConfigError(
+            f"{path}: cannot write the output file ({error.strerror or error})"
+        ) from None
+    with handle:
+        yield handle
+
+
+def _check_stdin(
+    args: argparse.Namespace,
+    catalogue: dict[str, RuleDoc],
+    config: Config,
+    codes: set[str],
+    mode: FixMode,
+) -> int:
+    """Lint standard input as ``--stdin-filename`` within its project.  With ``--fix`` the fixed
+    source goes to standard output and the report to standard error, as ruff does."""
+    path: Path = args.stdin_filename or Path("-")
+    data = sys.stdin.buffer.read()
+    fixing = mode is not FixMode.NONE and not args.diff
+    if config.force_exclude and exclude_matcher(config).excluded(path):
+        if fixing:
+            sys.stdout.buffer.write(data)
+        return EXIT_CLEAN
+    workspace, _ = Workspace.load([], config, codes, catalogue)
+    source = decode_source(path, data)
+    if isinstance(source, Finding):
+        result = LintResult(problems=[source], root=config.root)
+        fixed = ""
+    else:
+        result, fixed = lint_source(workspace, path, source.text, fix=mode)
+    _present(args, result)
+    if args.diff:
+        if not isinstance(source, Finding) and fixed != source.text:
+            with _report_stream(args.output_file) as out:
+                out.write(unified_diff(path, source.text, fixed, str(path)))
+            return EXIT_FINDINGS
+        return EXIT_CLEAN
+    if fixing:
+        if isinstance(source, Finding):
+            sys.stdout.buffer.write(data)  # unreadable: passed through untouched
+        else:
+            sys.stdout.buffer.write(encoded(source, fixed))
+        sys.stdout.flush()
+        with _report_stream(args.output_file) as out:
+            _write_report(args, result, catalogue, out if args.output_file else sys.stderr)
+    else:
+        with _report_stream(args.output_file) as out:
+            _write_report(args, result, catalogue, out)
     return EXIT_FINDINGS if result.findings else EXIT_CLEAN
+
+
+def _add_noqa(args: argparse.Namespace, done: NoqaResult) -> int:
+    count = len(done.added)
+    print(
+        f"Added {count} noqa directive{'s' if count != 1 else ''} "
+        f"({done.files} file{'s' if done.files != 1 else ''} changed).",
+        file=sys.stderr,
+    )
+    for finding in done.unmarked:
+        print(
+            f"serialint: warning: {finding.path}:{finding.start.row}: cannot mark {finding.code} "
+            "with # noqa (the line ends inside a string or after a line continuation)",
+            file=sys.stderr,
+        )
+    return EXIT_CLEAN
+
+
+def _server() -> int:
+    try:
+        from serialint.lsp import serve
+    except ImportError as error:
+        raise ConfigError(
+            f"the language server needs pygls ({error}); install it with "
+            "`pip install 'serialint[lsp]'`"
+        ) from None
+    serve()
+    return EXIT_CLEAN
 
 
 def _report_rejected(result: LintResult) -> None:

@@ -37,7 +37,9 @@ class Config:
     # Read the whole root for cross-file facts.  False when no configuration file or project
     # marker was found: the project is then exactly the paths named.
     index_root: bool = True
-    ignore_noqa: bool = False  # --ignore-noqa: report findings on lines marked `# noqa` too
+    ignore_noqa: bool = False  # --ignore-noqa: report findings on suppressed lines too
+    # Excludes apply to files named on the command line too (pre-commit names every file).
+    force_exclude: bool = False
 
 
 _KEYS = {
@@ -47,6 +49,7 @@ _KEYS = {
     "exclude",
     "extend-exclude",
     "keras-version",
+    "force-exclude",
 }
 
 
@@ -156,6 +159,11 @@ def parse_table(table: Mapping[str, Any], path: Path, prefix: str, known: set[st
     version = table.get("keras-version")
     if version is not None and (type(version) is not int or version not in (2, 3)):  # not 3.0
         raise ConfigError(f"{path}: {prefix}keras-version must be 2 or 3, got {version!r}")
+    force_exclude = table.get("force-exclude", False)
+    if not isinstance(force_exclude, bool):
+        raise ConfigError(
+            f"{path}: {prefix}force-exclude must be true or false, got {force_exclude!r}"
+        )
     return Config(
         select=select,
         ignore=ignore,
@@ -163,6 +171,7 @@ def parse_table(table: Mapping[str, Any], path: Path, prefix: str, known: set[st
         exclude=strings("exclude") if "exclude" in table else None,
         extend_exclude=strings("extend-exclude"),
         keras_version=version,
+        force_exclude=force_exclude,
         source=path,
         root=path.parent,
     )

@@ -91,7 +91,7 @@ def discover_inputs(paths: Sequence[Path], config: Config) -> Inputs:
     named, as ruff does.
     """
     matcher = exclude_matcher(config)
-    targets = discover(paths, matcher)
+    targets = discover(paths, matcher, force=not config.force_exclude)
     keys = {resolved(p) for p in targets.files}
     others: list[Path] = []
     if config.index_root and config.root.is_dir():

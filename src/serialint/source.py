@@ -61,6 +61,11 @@ def read_source(path: Path) -> SourceFile | Finding:
     except OSError as error:
         reason = error.strerror or type(error).__name__
         return diagnostic(path, f"File not checked: cannot read it ({reason})")
+    return decode_source(path, data)
+
+
+def decode_source(path: Path, data: bytes) -> SourceFile | Finding:
+    """Decode the bytes of ``path`` (a file's, or standard input's) as Python does."""
     if b"\x00" in data:
         return diagnostic(path, "File not checked: it contains NUL bytes (a binary file?)")
     try:

@@ -1,4 +1,6 @@
-"""Suppression: ``# noqa``, ``# noqa: SER101``, ``# serialint: ignore[SER101]``, per-file ignores."""
+"""Suppression: ``# noqa``, ``# noqa: SER101``, ``# serialint: ignore[SER101]``, a file-level
+``# serialint: noqa`` (or ``# serialint: noqa: SER101``) on a line of its own, per-file ignores;
+and the edit that adds a ``# noqa`` (``--add-noqa``, the language server's "Ignore" action)."""
 
 from __future__ import annotations
 
@@ -9,43 +11,74 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from serialint.files import ExcludeMatcher
-from serialint.findings import Finding
+from serialint.findings import Edit, Finding, Position
 
 _NOQA = re.compile(
     r"#\s*noqa(?![\w-])(?:\s*:\s*(?P<codes>[A-Za-z]+\d*(?:\s*,?\s*[A-Za-z]+\d+)*))?", re.I
 )
 _IGNORE = re.compile(r"#\s*serialint:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.I)
+# A file-level directive, alone on its line (ruff's file-level shape): the whole file.
+_FILE_NOQA = re.compile(
+    r"#\s*serialint\s*:\s*noqa(?![\w-])(?:\s*:\s*(?P<codes>[A-Za-z]+\d*(?:\s*,?\s*[A-Za-z]+\d+)*))?",
+    re.I,
+)
 ALL = frozenset({"*"})
+FILE_ROW = 0  # the key under which line_suppressions() keeps the file-level codes
 
 
-def line_suppressions(text: str) -> dict[int, frozenset[str]]:
-    """Row -> codes suppressed on that row (``{"*"}`` for a bare ``# noqa``); comments only."""
-    found: dict[int, frozenset[str]] = {}
+@dataclass(frozen=True)
+class _Comment:
+    row: int
+    column: int  # 0-based, in characters
+    text: str
+    alone: bool  # nothing but whitespace before it on its line
+
+
+def _comments(text: str) -> list[_Comment]:
+    lines = _unix_newlines(text).split("\n")
     try:
-        tokens = [
-            (t.start[0], t.string)
+        return [
+            _Comment(
+                t.start[0], t.start[1], t.string, not lines[t.start[0] - 1][: t.start[1]].strip()
+            )
             # CR-only files: StringIO splits lines at \n alone.
-            for t in tokenize.generate_tokens(io.StringIO(_unix_newlines(text)).readline)
+            for t in tokenize.generate_tokens(io.StringIO("\n".join(lines)).readline)
             if t.type == tokenize.COMMENT
         ]
     except (tokenize.TokenError, SyntaxError, IndentationError):
         # Unterminated constructs: fall back to reading comments line by line.
-        tokens = [
-            (i, line[line.index("#") :])
-            for i, line in enumerate(text.splitlines(), 1)
+        return [
+            _Comment(i, line.index("#"), line[line.index("#") :], line.lstrip().startswith("#"))
+            for i, line in enumerate(lines, 1)
             if "#" in line
         ]
-    for row, comment in tokens:
+
+
+def _listed(match: re.Match[str]) -> set[str]:
+    listed = match.group("codes")
+    if listed is None or not listed.strip():
+        return {"*"}
+    return {c.upper() for c in re.split(r"[\s,]+", listed.strip()) if c}
+
+
+def line_suppressions(text: str) -> dict[int, frozenset[str]]:
+    """Row -> codes suppressed on that row (``{"*"}`` for a bare ``# noqa``); comments only.
+    Row ``FILE_ROW`` holds the codes a file-level ``# serialint: noqa`` suppresses everywhere."""
+    found: dict[int, frozenset[str]] = {}
+    whole: set[str] = set()
+    for comment in _comments(text):
+        file_level = _FILE_NOQA.match(comment.text) if comment.alone else None
+        if file_level is not None:
+            whole |= _listed(file_level)
+            continue
         codes: set[str] = set()
         for pattern in (_NOQA, _IGNORE):
-            for match in pattern.finditer(comment):
-                listed = match.group("codes")
-                if listed is None or not listed.strip():
-                    codes.add("*")
-                else:
-                    codes.update(c.upper() for c in re.split(r"[\s,]+", listed.strip()) if c)
+            for match in pattern.finditer(comment.text):
+                codes |= _listed(match)
         if codes:
-            found[row] = frozenset(codes)
+            found[comment.row] = frozenset(codes)
+    if whole:
+        found[FILE_ROW] = frozenset(whole)
     return found
 
 
@@ -54,10 +87,66 @@ def _unix_newlines(text: str) -> str:
 
 
 def is_suppressed(finding: Finding, suppressions: dict[int, frozenset[str]]) -> bool:
-    codes = suppressions.get(finding.start.row)
-    if not codes:
-        return False
+    codes = suppressions.get(finding.start.row, frozenset()) | suppressions.get(
+        FILE_ROW, frozenset()
+    )
     return "*" in codes or any(finding.code.startswith(c) for c in codes)
+
+
+def noqa_edit(text: str, row: int, codes: set[str]) -> Edit | None:
+    """The edit that makes ``row`` carry ``# noqa`` for ``codes``: the codes are added to a
+    ``# noqa: ...`` already there, or a new comment goes at the end of the line.  None when the
+    row already suppresses them, or when its end lies inside a string (a comment cannot go there).
+    """
+    lines = _unix_newlines(text).split("\n")
+    if not 1 <= row <= len(lines):
+        return None
+    line = lines[row - 1]
+    on_row = [c for c in _comments(text) if c.row == row]
+    present: set[str] = set()
+    for comment in on_row:
+        for match in _NOQA.finditer(comment.text):
+            present |= _listed(match)
+    if "*" in present or all(any(c.startswith(p) for p in present) for c in codes):
+        return None
+    if _ends_in_string(text, row) or line.rstrip().endswith("\\"):
+        return None  # inside a string, or after a line continuation: a comment would break it
+    wanted = sorted({*present, *codes})
+    for comment in on_row:
+        existing = _NOQA.search(comment.text)
+        if existing is not None:
+            start = comment.column + existing.start()
+            end = comment.column + existing.end()
+            return Edit(
+                f"# noqa: {', '.join(wanted)}",
+                Position(row, start + 1),
+                Position(row, end + 1),
+            )
+    body = line.rstrip()
+    return Edit(
+        f"  # noqa: {', '.join(wanted)}",
+        Position(row, len(body) + 1),
+        Position(row, len(line) + 1),
+    )
+
+
+def _ends_in_string(text: str, row: int) -> bool:
+    """Whether line ``row`` ends inside a multi-line string (a comment there would be text)."""
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(_unix_newlines(text)).readline):
+            if token.start[0] > row:
+                return False
+            if token.start[0] <= row < token.end[0] and token.type in _STRING_TYPES:
+                return True
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return True  # cannot tell: add nothing rather than break the file
+    return False
+
+
+_STRING_TYPES = {
+    tokenize.STRING,
+    *(getattr(tokenize, n) for n in ("FSTRING_MIDDLE",) if hasattr(tokenize, n)),
+}
 
 
 @dataclass(frozen=True)

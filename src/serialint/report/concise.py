@@ -20,5 +20,5 @@ def write(result: LintResult, catalogue: dict[str, RuleDoc], out: TextIO) -> Non
             f"{display_path(f.path)}:{f.start.row}:{f.start.column}: "
             f"{f.code} {fixable}{message_with_verdict(f)}\n"
         )
-    for line in summary_lines(result):
+    for line in summary_lines(result, catalogue):
         out.write(line + "\n")

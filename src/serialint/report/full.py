@@ -31,7 +31,7 @@ def write(result: LintResult, catalogue: dict[str, RuleDoc], out: TextIO) -> Non
     for finding in findings:
         _write_one(console, finding, lines_by_path.get(finding.path, []), result.unsafe_fixes)
     style = "bold green" if not findings else "bold"
-    for line in summary_lines(result):
+    for line in summary_lines(result, catalogue):
         console.print(f"[{style}]{escape(line)}[/]")
 
 

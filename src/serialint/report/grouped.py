@@ -23,5 +23,5 @@ def write(result: LintResult, catalogue: dict[str, RuleDoc], out: TextIO) -> Non
             mark = "[*] " if fixable(f, result.unsafe_fixes) else ""
             out.write(f"  {where} {f.code} {mark}{message_with_verdict(f)}\n")
         out.write("\n")
-    for line in summary_lines(result):
+    for line in summary_lines(result, catalogue):
         out.write(line + "\n")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from serialint.api import LintResult
+from serialint.catalogue import RuleDoc
 from serialint.findings import Finding
+from serialint.report.paths import display_path
 
 
 def _plural(count: int, word: str, plural: str | None = None) -> str:
@@ -17,7 +21,30 @@ def fixable(finding: Finding, unsafe_fixes: bool) -> bool:
     return fix is not None and (fix.applicability == "safe" or unsafe_fixes)
 
 
-def summary_lines(result: LintResult) -> list[str]:
+def summary_lines(result: LintResult, catalogue: dict[str, RuleDoc]) -> list[str]:
+    if result.quiet:
+        return []
+    return [*_fixed_lines(result, catalogue), *_closing_lines(result)]
+
+
+def _fixed_lines(result: LintResult, catalogue: dict[str, RuleDoc]) -> list[str]:
+    """``--show-fixes``: ruff's enumeration of what ``--fix`` fixed, by file then rule."""
+    if not result.show_fixes or not result.fixed:
+        return []
+    lines = [f"Fixed {_plural(len(result.fixed), 'error')}:"]
+    by_file: dict[str, Counter[str]] = {}
+    for finding in result.fixed:
+        by_file.setdefault(display_path(finding.path), Counter())[finding.code] += 1
+    for path, counts in sorted(by_file.items()):
+        lines.append(f"- {path}:")
+        for code, count in sorted(counts.items()):
+            name = catalogue[code].name if code in catalogue else ""
+            shown = f"{code} ({name})" if name else code
+            lines.append(f"    {count} × {shown}")  # noqa: RUF001 (ruff's own sign)
+    return [*lines, ""]
+
+
+def _closing_lines(result: LintResult) -> list[str]:
     findings = result.findings
     fixed = len(result.fixed)
     checked = f"{_plural(len(result.files), 'file')} checked"
