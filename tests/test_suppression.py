@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from serialint.fixes import apply_edits
+from serialint.suppress import noqa_edit
+
 from .conftest import lint
 
 CLASS = "import keras\n\nclass Scale(keras.layers.Layer):{comment}\n    pass\n"
@@ -40,3 +43,32 @@ def test_per_file_ignores(tmp_path: Path) -> None:
     files = {"legacy/old.py": CLASS.format(comment=""), "new.py": CLASS.format(comment="")}
     findings = lint(tmp_path, files, per_file_ignores=(("legacy/*", ("SER1",)),))
     assert [f.path.name for f in findings] == ["new.py"]
+
+
+@pytest.mark.parametrize(
+    ("line", "after"),
+    [
+        ("x = f(a)", "x = f(a)  # noqa: SER101"),
+        ("x = f(a)   ", "x = f(a)  # noqa: SER101"),
+        ("x = f(a)  # noqa: E501", "x = f(a)  # noqa: E501, SER101"),
+        ("x = f('# noqa: E1')  # noqa:E501 why", "x = f('# noqa: E1')  # noqa: E501, SER101 why"),
+        ("x = f(a)  # a note", "x = f(a)  # a note  # noqa: SER101"),
+    ],
+)
+def test_noqa_edit(line: str, after: str) -> None:
+    edit = noqa_edit(f"import m\n{line}\n", 2, {"SER101"})
+    assert edit is not None
+    assert apply_edits(f"import m\n{line}\n", [edit]) == f"import m\n{after}\n"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x = f(a)  # noqa\n",  # already suppressed
+        "x = f(a)  # noqa: SER1\n",
+        'x = f("""a\nb""")\n',  # the row ends inside a string
+        "x = f(a) + \\\n    g(b)\n",  # a comment after a line continuation is a syntax error
+    ],
+)
+def test_noqa_edit_refuses(text: str) -> None:
+    assert noqa_edit(text, 1, {"SER101"}) is None
