@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -32,9 +31,7 @@ from serialint.catalogue import CatalogueError, RuleDoc, load_catalogue
 from serialint.config import (
     Config,
     ConfigError,
-    find_config_file,
-    find_project_root,
-    load_config,
+    config_for,
     validate_codes,
     with_overrides,
 )
@@ -42,7 +39,6 @@ from serialint.docs import rule_markdown
 from serialint.engine import enabled_codes, exclude_matcher
 from serialint.findings import Finding
 from serialint.fixes import FixMode, encoded, unified_diff
-from serialint.paths import resolved
 from serialint.report import FORMATS
 from serialint.report.progress import confirm_progress
 from serialint.report.summary import diff_summary
@@ -209,16 +205,7 @@ def _load_config(args: argparse.Namespace, known: set[str]) -> Config:
     paths: list[Path] = args.paths or [Path(".")]
     if _reads_stdin(args):  # the project around the file standard input stands for
         paths = [args.stdin_filename or Path(".")]
-    # The configuration nearest to all the paths, whatever their order.
-    common = Path(os.path.commonpath([str(resolved(p)) for p in paths]))
-    config_path = args.config or find_config_file(common)
-    if args.config is not None and not args.config.is_file():
-        raise ConfigError(f"{args.config}: configuration file not found")
-    if config_path is not None:
-        config = load_config(config_path, known)
-    else:
-        root, marked = find_project_root(paths)
-        config = Config(root=root, index_root=marked)
+    config = config_for(paths, known, args.config)
     select = _split(args.select)
     ignore = _split(args.ignore)
     extend = _split(args.extend_exclude)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -88,8 +89,6 @@ def find_project_root(paths: Iterable[Path]) -> tuple[Path, bool]:
 
 
 def _common_path(paths: list[Path]) -> str:
-    import os.path
-
     return os.path.commonpath([str(p) for p in paths])
 
 
@@ -175,6 +174,25 @@ def parse_table(table: Mapping[str, Any], path: Path, prefix: str, known: set[st
         source=path,
         root=path.parent,
     )
+
+
+def config_for(
+    paths: Sequence[Path], known_codes: Iterable[str], explicit: Path | None = None
+) -> Config:
+    """The configuration ``serialint check paths`` uses: ``explicit`` (``--config``); else the
+    configuration file nearest to the paths' common directory, whatever their order; else none,
+    rooted at the nearest project marker (``index_root``) or, without one, at the paths."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"{explicit}: configuration file not found")
+        return load_config(explicit, known_codes)
+    named = list(paths) or [Path(".")]
+    common = Path(os.path.commonpath([str(resolved_path(p)) for p in named]))
+    found = find_config_file(common)
+    if found is not None:
+        return load_config(found, known_codes)
+    root, marked = find_project_root(named)
+    return Config(root=root, index_root=marked)
 
 
 def validate_codes(codes: Iterable[str], known: set[str], where: str) -> tuple[str, ...]:

@@ -22,6 +22,7 @@ _FILE_NOQA = re.compile(
     r"#\s*serialint\s*:\s*noqa(?![\w-])(?:\s*:\s*(?P<codes>[A-Za-z]+\d*(?:\s*,?\s*[A-Za-z]+\d+)*))?",
     re.I,
 )
+_CODE = re.compile(r"[A-Za-z]+\d*")
 ALL = frozenset({"*"})
 FILE_ROW = 0  # the key under which line_suppressions() keeps the file-level codes
 
@@ -91,6 +92,34 @@ def is_suppressed(finding: Finding, suppressions: dict[int, frozenset[str]]) -> 
         FILE_ROW, frozenset()
     )
     return "*" in codes or any(finding.code.startswith(c) for c in codes)
+
+
+@dataclass(frozen=True)
+class CodeSpan:
+    """A rule code written in a comment: the code (upper case) and its columns on the line
+    (0-based, in characters, end exclusive)."""
+
+    code: str
+    start: int
+    end: int
+
+
+def suppression_codes(line: str) -> list[CodeSpan]:
+    """The rule codes listed by the suppression comments on ``line``."""
+    hash_at = line.find("#")
+    if hash_at < 0:
+        return []
+    spans: list[CodeSpan] = []
+    for pattern in (_NOQA, _IGNORE, _FILE_NOQA):
+        for match in pattern.finditer(line, hash_at):
+            if match.group("codes") is None:
+                continue
+            offset = match.start("codes")
+            for code in _CODE.finditer(match.group("codes")):
+                spans.append(
+                    CodeSpan(code.group().upper(), offset + code.start(), offset + code.end())
+                )
+    return sorted(set(spans), key=lambda s: s.start)
 
 
 def noqa_edit(text: str, row: int, codes: set[str]) -> Edit | None:

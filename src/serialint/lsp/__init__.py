@@ -1,0 +1,17 @@
+"""The language server: ``serialint server`` (or ``serialint lsp``) speaks LSP over stdio.
+
+Diagnostics on open, change and save; quick fixes, "Ignore with # noqa" and
+``source.fixAll.serialint`` code actions; hover on the codes of ``# noqa`` comments.  Needs
+pygls 2 (``pip install 'serialint[lsp]'``).  See docs/editors.md.
+"""
+
+from __future__ import annotations
+
+from serialint.lsp.server import SerialintServer, build_server
+
+__all__ = ["SerialintServer", "build_server", "serve"]
+
+
+def serve() -> None:
+    """Run the language server on stdin/stdout until the client tells it to exit."""
+    build_server().start_io()

@@ -1,0 +1,417 @@
+"""The pygls wiring: LSP messages in, :mod:`serialint.lsp.projects` and the pure converters
+(:mod:`~serialint.lsp.diagnostics`, :mod:`~serialint.lsp.actions`, :mod:`~serialint.lsp.hover`)
+in between, diagnostics and edits out.
+
+Everything runs on the server's event loop, one message at a time.  A document's changes are
+linted once the typing pauses (``debounce`` seconds); opening, saving and any request on the
+document lint it at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+from pygls.workspace import TextDocument
+
+from serialint import __version__
+from serialint.api import lint_source
+from serialint.catalogue import RuleDoc, load_catalogue
+from serialint.config import CONFIG_FILES
+from serialint.findings import Finding
+from serialint.lsp.actions import KINDS, Document, code_actions
+from serialint.lsp.diagnostics import diagnostics
+from serialint.lsp.hover import code_at, hover_text
+from serialint.lsp.positions import UTF16, LineIndex
+from serialint.lsp.projects import Project, Projects, is_config_file
+from serialint.lsp.settings import SECTION, Settings
+from serialint.paths import resolved
+
+logger = logging.getLogger(__name__)
+
+DEBOUNCE_S = 0.15
+WATCHERS_ID = "serialint-watched-files"
+_WATCHED = (*(f"**/{name}" for name in CONFIG_FILES), "**/*.py")
+
+
+@dataclass(frozen=True)
+class Linted:
+    """A document's text as last linted, and what it gave."""
+
+    text: str
+    version: int | None
+    findings: tuple[Finding, ...]
+    diagnostics: tuple[types.Diagnostic, ...]
+    project: Project
+
+
+def document_path(uri: str) -> Path | None:
+    """The file a ``file:`` URI names (None for ``untitled:`` and other schemes)."""
+    if urlparse(uri).scheme != "file":
+        return None
+    path = to_fs_path(uri)
+    return Path(path) if path else None
+
+
+def is_python(document: TextDocument) -> bool:
+    path = document_path(document.uri)
+    if path is None:
+        return False
+    if path.suffix == ".py":
+        return True
+    return document.language_id == "python" and path.suffix != ".pyi"
+
+
+class SerialintServer(LanguageServer):
+    """The language server's state: the projects, the settings, the last lint of each document."""
+
+    def __init__(self, debounce: float = DEBOUNCE_S) -> None:
+        super().__init__("serialint", __version__)
+        self.debounce = debounce
+        self.catalogue: dict[str, RuleDoc] = load_catalogue()
+        self.projects = Projects(self.catalogue)
+        self.settings = Settings()
+        self.linted: dict[str, Linted] = {}
+        self._pending: dict[str, asyncio.TimerHandle] = {}
+        self._shown: set[str] = set()  # messages already shown to the user
+        self._tasks: set[asyncio.Future[None]] = set()  # running background requests
+
+    # -- what the client told us ----------------------------------------------------------
+
+    @property
+    def encoding(self) -> str:
+        value = self.workspace.position_encoding
+        return str(getattr(value, "value", value) or UTF16)
+
+    def folders(self) -> list[Path]:
+        found = []
+        for folder in self.workspace.folders.values():
+            path = document_path(folder.uri)
+            if path is not None:
+                found.append(path)
+        root = self.workspace.root_uri and document_path(self.workspace.root_uri)
+        if root and root not in found:
+            found.append(root)
+        return found
+
+    def open_python(self) -> list[TextDocument]:
+        return [d for d in self.workspace.text_documents.values() if is_python(d)]
+
+    def markdown_hover(self) -> bool:
+        hover = self.client_capabilities.text_document and (
+            self.client_capabilities.text_document.hover
+        )
+        formats = hover.content_format if hover else None
+        return not formats or types.MarkupKind.Markdown in formats
+
+    # -- telling the user -------------------------------------------------------------------
+
+    def log(self, message: str, kind: types.MessageType = types.MessageType.Log) -> None:
+        logger.info("%s", message)
+        self.window_log_message(types.LogMessageParams(type=kind, message=message))
+
+    def tell(self, message: str, kind: types.MessageType = types.MessageType.Error) -> None:
+        """Show (and log) ``message`` once, until the configuration is reloaded."""
+        if message not in self._shown:
+            self._shown.add(message)
+            self.log(message, kind)
+            self.window_show_message(types.ShowMessageParams(type=kind, message=message))
+
+    def _report_config(self, project: Project) -> None:
+        error = project.resolution.error
+        if error is not None:
+            self.tell(
+                f"serialint: {error} (until it is fixed, files are checked with the last "
+                "configuration that could be read, or the defaults)"
+            )
+
+    # -- linting ----------------------------------------------------------------------------
+
+    def lint(self, document: TextDocument) -> Linted | None:
+        """Lint ``document`` now, publish its diagnostics, and keep the result."""
+        self._cancel(document.uri)
+        path = document_path(document.uri)
+        if path is None or not is_python(document):
+            return None
+        text = document.source
+        try:
+            started = time.perf_counter()
+            project, result = self.projects.lint(path, text, self.folders())
+            self._report_config(project)
+            found = tuple(result.findings)
+            published = tuple(diagnostics(found, text, self.encoding, self.catalogue))
+        except Exception as error:  # a bug must not take the editor's linting down
+            logger.exception("linting %s failed", path)
+            self.tell(f"serialint: internal error linting {path}: {type(error).__name__}: {error}")
+            return None
+        linted = Linted(text, document.version, found, published, project)
+        self.linted[document.uri] = linted
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(
+                uri=document.uri, diagnostics=list(published), version=document.version
+            )
+        )
+        logger.debug("linted %s in %.3fs", path, time.perf_counter() - started)
+        return linted
+
+    def current(self, uri: str) -> Linted | None:
+        """The document's lint for its current text (linting it again if it changed)."""
+        document = self.workspace.text_documents.get(uri)
+        if document is None:
+            return None
+        linted = self.linted.get(uri)
+        if linted is not None and linted.text == document.source:
+            return linted
+        return self.lint(document)
+
+    def lint_later(self, uri: str) -> None:
+        self._cancel(uri)
+        if self.debounce <= 0:
+            self._lint_uri(uri)
+            return
+        loop = asyncio.get_running_loop()
+        self._pending[uri] = loop.call_later(self.debounce, self._lint_uri, uri)
+
+    def _lint_uri(self, uri: str) -> None:
+        self._pending.pop(uri, None)
+        document = self.workspace.text_documents.get(uri)
+        if document is not None:
+            self.lint(document)
+
+    def _cancel(self, uri: str) -> None:
+        handle = self._pending.pop(uri, None)
+        if handle is not None:
+            handle.cancel()
+
+    def lint_project(self, project: Project | None, done: str | None = None) -> None:
+        """Lint again every open document of ``project`` (all of them for None) but ``done``."""
+        for document in self.open_python():
+            if document.uri == done:
+                continue
+            linted = self.linted.get(document.uri)
+            if project is None or linted is None or linted.project is project:
+                self.lint(document)
+
+    def reload(self, why: str) -> None:
+        """Read every project again (a configuration changed) and lint every open document."""
+        self.log(f"serialint: reloading the configuration ({why})", types.MessageType.Info)
+        self.projects.clear()
+        self._shown.clear()
+        self.linted.clear()
+        folders = self.folders()
+        for document in self.open_python():
+            path = document_path(document.uri)
+            if path is None:
+                continue
+            try:  # every buffer first, so that each lint sees all of them
+                self.projects.track(path, document.source, folders)
+            except Exception:
+                logger.exception("reading the project of %s failed", path)
+        self.lint_project(None)
+
+    # -- requests ---------------------------------------------------------------------------
+
+    def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction]:
+        linted = self.current(params.text_document.uri)
+        path = document_path(params.text_document.uri)
+        if linted is None or path is None:
+            return []
+        document = Document(params.text_document.uri, path, linted.text, self.encoding)
+        project = linted.project
+        mode = self.settings.fix_mode
+
+        def fixed_all() -> str:
+            try:
+                _, fixed = lint_source(project.current, resolved(path), linted.text, fix=mode)
+                return fixed
+            except Exception as error:  # the quick fixes are still worth answering with
+                logger.exception("fixing %s failed", path)
+                self.tell(
+                    f"serialint: internal error fixing {path}: {type(error).__name__}: {error}"
+                )
+                return linted.text
+
+        pairs = list(zip(linted.findings, linted.diagnostics, strict=True))
+        return code_actions(document, pairs, params.range, params.context, fixed_all)
+
+    def hover(self, params: types.HoverParams) -> types.Hover | None:
+        document = self.workspace.text_documents.get(params.text_document.uri)
+        if document is None or not is_python(document):
+            return None
+        index = LineIndex.of(document.source)
+        line_number = params.position.line
+        if line_number >= len(index.starts):
+            return None
+        start = index.starts[line_number]
+        column = index.offset_at(params.position, self.encoding) - start
+        line = index.line(line_number)
+        span = code_at(line, column)
+        if span is None:
+            return None
+        markdown = self.markdown_hover()
+        text = hover_text(span.code, self.catalogue, markdown)
+        if text is None:
+            return None
+        return types.Hover(
+            contents=types.MarkupContent(
+                kind=types.MarkupKind.Markdown if markdown else types.MarkupKind.PlainText,
+                value=text,
+            ),
+            range=types.Range(
+                index.lsp_position(start + span.start, self.encoding),
+                index.lsp_position(start + span.end, self.encoding),
+            ),
+        )
+
+    # -- notifications ----------------------------------------------------------------------
+
+    def closed(self, uri: str) -> None:
+        """The document is closed: forget it, and clear its diagnostics."""
+        self._cancel(uri)
+        self.linted.pop(uri, None)
+        path = document_path(uri)
+        if path is not None:
+            self.projects.close(path)
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
+        )
+
+    def saved(self, params: types.DidSaveTextDocumentParams) -> None:
+        path = document_path(params.text_document.uri)
+        if path is None:
+            return
+        if is_config_file(path):
+            self.reload(f"{path} was saved")
+            return
+        document = self.workspace.text_documents.get(params.text_document.uri)
+        if document is None or not is_python(document):
+            return
+        project = self.projects.saved(path)
+        self.lint(document)  # its project, if new, is read now
+        self.lint_project(project, done=document.uri)
+
+    def watched_files_changed(self, params: types.DidChangeWatchedFilesParams) -> None:
+        paths = [(document_path(c.uri), c.type) for c in params.changes]
+        configs = [p for p, _ in paths if p is not None and is_config_file(p)]
+        if configs:
+            self.reload(", ".join(sorted({str(p) for p in configs})) + " changed")
+            return
+        created_or_deleted = (types.FileChangeType.Created, types.FileChangeType.Deleted)
+        python = [(p, kind in created_or_deleted) for p, kind in paths if p and p.suffix == ".py"]
+        touched = self.projects.disk_changed(python) if python else []
+        for project in touched:
+            self.lint_project(project)
+
+    def update_settings(self, raw: Any) -> None:
+        before = self.settings
+        self.settings = self.settings.updated(raw)
+        if self.settings != before:
+            self.log(f"serialint: settings are now {self.settings}")
+
+    def pull_settings_soon(self) -> None:
+        task = asyncio.ensure_future(self.pull_settings())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def pull_settings(self) -> None:
+        """Ask the client for the ``serialint`` section, where it lets us."""
+        workspace = self.client_capabilities.workspace
+        if workspace is None or not workspace.configuration:
+            return
+        try:
+            answer = await self.workspace_configuration_async(
+                types.ConfigurationParams(items=[types.ConfigurationItem(section=SECTION)])
+            )
+        except Exception as error:
+            self.log(f"serialint: could not read the settings: {error}")
+            return
+        if answer:
+            self.update_settings(answer[0])
+
+    async def watch_files(self) -> None:
+        """Have the client tell us when a configuration file (or a .py file) changes on disk."""
+        workspace = self.client_capabilities.workspace
+        watched = workspace.did_change_watched_files if workspace else None
+        if watched is None or not watched.dynamic_registration:
+            return
+        options = types.DidChangeWatchedFilesRegistrationOptions(
+            watchers=[types.FileSystemWatcher(glob_pattern=glob) for glob in _WATCHED]
+        )
+        registration = types.Registration(
+            id=WATCHERS_ID,
+            method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+            register_options=options,
+        )
+        try:
+            await self.client_register_capability_async(
+                types.RegistrationParams(registrations=[registration])
+            )
+        except Exception as error:
+            self.log(f"serialint: could not watch files: {error}")
+
+
+def build_server(debounce: float = DEBOUNCE_S) -> SerialintServer:
+    """A server with every feature registered (not started)."""
+    server = SerialintServer(debounce)
+
+    @server.feature(types.INITIALIZE)
+    def initialize(params: types.InitializeParams) -> None:
+        server.update_settings(params.initialization_options)
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(params: types.InitializedParams) -> None:
+        await server.watch_files()
+        await server.pull_settings()
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(params: types.DidOpenTextDocumentParams) -> None:
+        server.lint(server.workspace.get_text_document(params.text_document.uri))
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(params: types.DidChangeTextDocumentParams) -> None:
+        document = server.workspace.get_text_document(params.text_document.uri)
+        if is_python(document):
+            server.lint_later(document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
+    def did_save(params: types.DidSaveTextDocumentParams) -> None:
+        server.saved(params)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(params: types.DidCloseTextDocumentParams) -> None:
+        server.closed(params.text_document.uri)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def did_change_watched_files(params: types.DidChangeWatchedFilesParams) -> None:
+        server.watched_files_changed(params)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    def did_change_configuration(params: types.DidChangeConfigurationParams) -> None:
+        if params.settings:
+            server.update_settings(params.settings)  # now: before any request that follows
+        else:
+            server.pull_settings_soon()
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+    def did_change_workspace_folders(params: types.DidChangeWorkspaceFoldersParams) -> None:
+        server.reload("the workspace folders changed")
+
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(code_action_kinds=list(KINDS))
+    )
+    def code_action(params: types.CodeActionParams) -> list[types.CodeAction]:
+        return server.code_actions(params)
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    def hover(params: types.HoverParams) -> types.Hover | None:
+        return server.hover(params)
+
+    return server

@@ -1,0 +1,321 @@
+"""The language server's pure parts: positions, edits, code actions, hover, settings, and how a
+document's project is found.  (tests/test_lsp_server.py drives the real server over stdio.)"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lsprotocol import types
+
+from serialint.api import Workspace, lint_source
+from serialint.catalogue import RuleDoc
+from serialint.config import Config
+from serialint.findings import Edit, Finding, Fix, Position
+from serialint.fixes import FixMode, apply_edits
+from serialint.lsp.actions import (
+    FIX_ALL,
+    Document,
+    code_actions,
+    minimal_edit,
+    text_edits,
+    wanted,
+)
+from serialint.lsp.diagnostics import diagnostics
+from serialint.lsp.hover import code_at, hover_text, suppression_codes
+from serialint.lsp.positions import LineIndex, units
+from serialint.lsp.projects import resolve
+from serialint.lsp.settings import Settings
+
+EMOJI = "\N{GRINNING FACE}"  # outside the BMP: 1 character, 2 UTF-16 units, 4 UTF-8 bytes
+
+
+def client_apply(text: str, edits: list[types.TextEdit], encoding: str) -> str:
+    """What an editor does with LSP edits (written apart from the server's code)."""
+
+    def offset(position: types.Position) -> int:
+        lines = text.splitlines(keepends=True) or [""]
+        if position.line >= len(lines):
+            return len(text)
+        start = sum(len(line) for line in lines[: position.line])
+        line = lines[position.line].rstrip("\r\n")
+        for index in range(len(line) + 1):
+            if units(line[:index], encoding) >= position.character:
+                return start + index
+        return start + len(line)
+
+    spans = sorted(
+        ((offset(e.range.start), offset(e.range.end), i, e.new_text) for i, e in enumerate(edits)),
+        reverse=True,
+    )
+    for start, end, _, new in spans:
+        text = text[:start] + new + text[end:]
+    return text
+
+
+# -- positions ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("encoding", "column"), [("utf-16", 3), ("utf-32", 2), ("utf-8", 5)])
+def test_lsp_positions_count_the_negotiated_units(encoding: str, column: int) -> None:
+    text = f"x\r\na{EMOJI}b\rlast"
+    index = LineIndex.of(text)
+    b = text.index("b")
+    assert index.lsp_position(b, encoding) == types.Position(1, column)
+    assert index.offset_at(types.Position(1, column), encoding) == b
+    assert index.serialint_position(b) == Position(2, 3)
+    assert index.offset(Position(2, 3)) == b
+    assert index.line(2) == "last"
+    assert index.end(encoding) == types.Position(2, 4)
+
+
+def test_positions_are_clamped() -> None:
+    text = f"a{EMOJI}\r\nb"
+    index = LineIndex.of(text)
+    # Inside the surrogate pair: before the character.  Past a line: its end.  Past the text:
+    # its end.  Between \r and \n: the end of the line.
+    assert index.offset_at(types.Position(0, 2), "utf-16") == 1
+    assert index.offset_at(types.Position(0, 99), "utf-16") == 2
+    assert index.offset_at(types.Position(9, 0), "utf-16") == len(text)
+    assert index.lsp_position(3, "utf-16") == types.Position(0, 3)
+    assert index.offset(Position(9, 1)) == len(text)
+    assert index.lsp_range(Position(2, 1), Position(1, 1), "utf-16") == types.Range(
+        types.Position(1, 0), types.Position(1, 0)
+    )
+
+
+# -- edits -------------------------------------------------------------------------------------
+
+_TEXT = st.lists(
+    st.sampled_from(["a", "b", " ", "\n", "\r\n", "\r", EMOJI, "é", "#"]), max_size=30
+).map("".join)
+
+
+@st.composite
+def _text_and_edits(draw: st.DrawFn) -> tuple[str, list[Edit]]:
+    text = draw(_TEXT)
+    index = LineIndex.of(text)
+    offsets = sorted(draw(st.lists(st.integers(0, len(text)), min_size=0, max_size=6, unique=True)))
+    pairs = list(zip(offsets[::2], offsets[1::2], strict=False))
+    # Never an offset between \r and \n: a fix's positions are characters of a line.
+    pairs = [
+        (a, b)
+        for a, b in pairs
+        if not any(0 < o < len(text) and text[o - 1 : o + 1] == "\r\n" for o in (a, b))
+    ]
+    contents = draw(
+        st.lists(
+            st.sampled_from(["", "x", "\n", f"@d{EMOJI}\n"]),
+            min_size=len(pairs),
+            max_size=len(pairs),
+        )
+    )
+    edits = [
+        Edit(c, index.serialint_position(a), index.serialint_position(b))
+        for (a, b), c in zip(pairs, contents, strict=True)
+    ]
+    return text, edits
+
+
+@settings(max_examples=300, deadline=None)
+@given(_text_and_edits(), st.sampled_from(["utf-8", "utf-16", "utf-32"]))
+def test_text_edits_do_what_apply_edits_does(case: tuple[str, list[Edit]], encoding: str) -> None:
+    text, edits = case
+    assert client_apply(text, text_edits(text, edits, encoding), encoding) == apply_edits(
+        text, edits
+    )
+
+
+def test_text_added_past_a_last_line_without_a_break_starts_a_line() -> None:
+    text = "a = 1\r\nb = 2"
+    edits = [Edit("c = 3\n", Position(3, 1), Position(3, 1))]
+    assert client_apply(text, text_edits(text, edits, "utf-16"), "utf-16") == (
+        "a = 1\r\nb = 2\r\nc = 3\r\n"
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXT, _TEXT, st.sampled_from(["utf-8", "utf-16", "utf-32"]))
+def test_minimal_edit_turns_one_text_into_the_other(before: str, after: str, encoding: str) -> None:
+    edits = minimal_edit(before, after, encoding)
+    assert client_apply(before, edits, encoding) == after
+    assert (edits == []) == (before == after)
+
+
+def test_minimal_edit_is_small_and_keeps_crlf_whole() -> None:
+    before = "import keras\r\n\r\nclass A:\r\n    pass\r\n"
+    after = before.replace("class A", "@register\r\nclass A")
+    (edit,) = minimal_edit(before, after, "utf-16")
+    assert edit.range == types.Range(types.Position(2, 0), types.Position(2, 0))
+    assert edit.new_text == "@register\r\n"
+    (edit,) = minimal_edit("x\r\ny", "x\rz", "utf-16")
+    assert edit.range.start == types.Position(0, 1)  # not between \r and \n
+    assert client_apply("x\r\ny", [edit], "utf-16") == "x\rz"
+
+
+def test_wanted_kinds_nest() -> None:
+    assert wanted(FIX_ALL, None) and wanted("quickfix", [])
+    assert wanted(FIX_ALL, ["source"]) and wanted(FIX_ALL, ["source.fixAll"])
+    assert wanted(FIX_ALL, [FIX_ALL])
+    assert not wanted(FIX_ALL, ["quickfix"]) and not wanted("quickfix", ["source.fixAll"])
+    assert not wanted(FIX_ALL, ["source.fix"])  # a prefix of a word is not a parent kind
+
+
+# -- diagnostics and actions -------------------------------------------------------------------
+
+LAYER = (
+    "import keras\n\n\nclass Scale(keras.layers.Layer):\n    def call(self, x):\n        return x\n"
+)
+
+
+def _finding(code: str = "SER101", fix: Fix | None = None, hint: str = "") -> Finding:
+    return Finding(code, "message", Path("/p/m.py"), Position(4, 7), Position(4, 12), hint, fix)
+
+
+def test_diagnostics_carry_code_link_severity_and_help(catalogue: dict[str, RuleDoc]) -> None:
+    (error,) = diagnostics([_finding(hint="Do this")], LAYER, "utf-16", catalogue)
+    assert error.code == "SER101" and error.source == "serialint"
+    assert error.severity == types.DiagnosticSeverity.Error
+    assert error.code_description is not None
+    assert error.code_description.href == catalogue["SER101"].url
+    assert error.message == "message\nHelp: Do this"
+    assert error.range == types.Range(types.Position(3, 6), types.Position(3, 11))
+    (warning,) = diagnostics([_finding("SER302")], LAYER, "utf-16", catalogue)
+    assert warning.severity == types.DiagnosticSeverity.Warning
+
+
+def test_code_actions_for_a_range(catalogue: dict[str, RuleDoc]) -> None:
+    decorate = Fix("Decorate", "safe", (Edit("@d\n", Position(4, 1), Position(4, 1)),))
+    broken = Fix("Break it", "safe", (Edit("(", Position(4, 1), Position(4, 1)),))
+    findings = [_finding(fix=decorate), _finding("SER102", fix=broken)]
+    pairs = list(zip(findings, diagnostics(findings, LAYER, "utf-16", catalogue), strict=True))
+    document = Document("file:///p/m.py", Path("/p/m.py"), LAYER, "utf-16")
+    on_class = types.Range(types.Position(3, 8), types.Position(3, 8))
+
+    def actions(where: types.Range, only: list[str] | None = None) -> list[str]:
+        context = types.CodeActionContext(diagnostics=[], only=only)
+        found = code_actions(document, pairs, where, context, lambda: "fixed\n")
+        return [a.title for a in found]
+
+    # The fix that would not parse is not offered; one noqa per code.
+    assert actions(on_class, ["quickfix"]) == [
+        "Decorate",
+        "Ignore SER101 with `# noqa: SER101`",
+        "Ignore SER102 with `# noqa: SER102`",
+    ]
+    assert actions(on_class, ["source.fixAll"]) == ["serialint: fix all auto-fixable problems"]
+    assert len(actions(on_class)) == 4  # no filter: everything
+    automatic = types.CodeActionContext(
+        diagnostics=[], trigger_kind=types.CodeActionTriggerKind.Automatic
+    )
+    lightbulb = code_actions(document, pairs, on_class, automatic, lambda: "fixed\n")
+    assert [a.kind for a in lightbulb] == ["quickfix"] * 3  # no fix-all at every cursor move
+    elsewhere = types.Range(types.Position(0, 0), types.Position(0, 3))
+    assert actions(elsewhere, ["quickfix"]) == []
+
+
+# -- fix all within a project (the server's fix-all is api.lint_source) -------------------------
+
+
+def fix_all(workspace: Workspace, path: Path, text: str, mode: FixMode) -> str:
+    return lint_source(workspace, path, text, fix=mode)[1]
+
+
+def test_fix_all_in_rounds_within_the_project(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\n')
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    path = tmp_path / "pkg" / "m.py"
+    text = LAYER + "\n\nclass Shift(keras.layers.Layer):\n    pass\n"
+    path.write_text(text)
+    workspace, _ = Workspace.load([tmp_path], Config(root=tmp_path))
+    fixed = fix_all(workspace, path, text, FixMode.SAFE)
+    assert fixed.count('@keras.saving.register_keras_serializable(package="pkg")\n') == 2
+    assert workspace.lint_text(path, fixed).findings == []
+    assert fix_all(workspace, path, fixed, FixMode.SAFE) == fixed
+
+
+def test_fix_all_leaves_unsafe_fixes_to_the_unsafe_mode(tmp_path: Path) -> None:
+    path = tmp_path / "script.py"
+    path.write_text(LAYER)
+    workspace, _ = Workspace.load([path], Config(root=tmp_path, index_root=False))
+    assert fix_all(workspace, path, LAYER, FixMode.SAFE) == LAYER
+    assert "register_keras_serializable" in fix_all(workspace, path, LAYER, FixMode.UNSAFE)
+
+
+# -- hover -------------------------------------------------------------------------------------
+
+
+def test_suppression_codes_and_their_columns() -> None:
+    line = "x = f()  # noqa: SER101, e501  # serialint: ignore[SER2]"
+    spans = [(s.code, line[s.start : s.end].upper()) for s in suppression_codes(line)]
+    assert spans == [("SER101", "SER101"), ("E501", "E501"), ("SER2", "SER2")]
+    assert [s.code for s in suppression_codes("# serialint: noqa: SER3")] == ["SER3"]
+    assert suppression_codes("x = 1  # noqa") == []
+    assert suppression_codes("x = 'noqa: SER101'") == []
+    column = line.index("SER101")
+    assert code_at(line, column) == code_at(line, column + 6)
+    assert code_at(line, column - 1) is None
+
+
+def test_hover_text(catalogue: dict[str, RuleDoc]) -> None:
+    one = hover_text("ser101", catalogue)
+    assert one is not None
+    assert "**SER101** `unregistered-custom-object`" in one and catalogue["SER101"].url in one
+    plain = hover_text("SER101", catalogue, markdown=False)
+    assert plain is not None and "**" not in plain
+    prefix = hover_text("SER3", catalogue)
+    assert prefix is not None and "SER301" in prefix and "SER101" not in prefix
+    assert hover_text("SER999", catalogue) == "`SER999` is not a serialint rule code"
+    assert hover_text("E501", catalogue) is None
+
+
+# -- settings ----------------------------------------------------------------------------------
+
+
+def test_settings_read_what_clients_send() -> None:
+    default = Settings()
+    assert default.fix_mode is FixMode.SAFE
+    assert default.updated({"unsafeFixes": True}).fix_mode is FixMode.UNSAFE
+    assert default.updated({"serialint": {"unsafeFixes": True}}).unsafe_fixes
+    on = Settings(unsafe_fixes=True)
+    for ignored in (None, [], "yes", {"unsafeFixes": "true"}, {"other": 1}):
+        assert on.updated(ignored) == on
+    assert on.updated({"unsafeFixes": False}) == default
+
+
+# -- which project a document belongs to -------------------------------------------------------
+
+
+def test_resolution_follows_the_cli(tmp_path: Path, catalogue: dict[str, RuleDoc]) -> None:
+    configured = tmp_path / "configured"
+    (configured / "sub").mkdir(parents=True)
+    (configured / "serialint.toml").write_text('ignore = ["SER101"]\n')
+    found = resolve(configured / "sub" / "m.py", [], catalogue)
+    assert found.config.ignore == ("SER101",) and found.paths == (configured.resolve(),)
+    assert found.error is None
+
+    (configured / "serialint.toml").write_text("ignore = [\n")
+    broken = resolve(configured / "sub" / "m.py", [], catalogue)
+    assert broken.error is not None and "invalid TOML" in broken.error
+    assert broken.config.ignore == ()  # the defaults ...
+    assert broken.config_file is not None
+    kept = resolve(configured / "sub" / "m.py", [], catalogue, {broken.config_file: found.config})
+    assert kept.config.ignore == ("SER101",)  # ... or the last good configuration
+
+    marked = tmp_path / "marked"
+    (marked / "src").mkdir(parents=True)
+    (marked / ".git").mkdir()
+    by_marker = resolve(marked / "src" / "m.py", [], catalogue)
+    assert by_marker.config.root == marked.resolve() and by_marker.config.index_root
+
+    folder = tmp_path / "folder"
+    (folder / "deep").mkdir(parents=True)
+    in_folder = resolve(folder / "deep" / "m.py", [tmp_path, folder], catalogue)
+    assert in_folder.paths == (folder.resolve(),) and not in_folder.config.index_root
+
+    lone = resolve(tmp_path / "elsewhere" / "m.py", [folder], catalogue)
+    assert lone.paths == ((tmp_path / "elsewhere" / "m.py").resolve(),)
+    assert lone.config.root == (tmp_path / "elsewhere").resolve()
