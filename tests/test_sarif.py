@@ -114,7 +114,9 @@ def test_cross_file_findings_and_clean_runs_validate(
 ) -> None:
     write_project(tmp_path, {**PROJECT, "train.py": SAVER + 'model.save("m.h5")\n'})
     [run] = _sarif(tmp_path, capsys)["runs"]
-    assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]} >= {
+    assert {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]
+    } >= {
         "pkg/layers.py",
         "train.py",
     }
