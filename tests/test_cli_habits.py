@@ -216,17 +216,25 @@ def test_add_noqa_keeps_line_endings_and_never_breaks_a_file(
     crlf = LAYERS.replace("\n", "\r\n").encode()
     write_project(tmp_path, {"pyproject.toml": "[tool.serialint]\n", "pkg/__init__.py": ""})
     (tmp_path / "pkg" / "layers.py").write_bytes(crlf)
-    # A finding on a row that ends inside a string cannot be marked there.
-    inside = 'def f(m):\n    m.save("m.h5", note="""\n    ok""")\n'
+    # A row that ends inside a string, or in a backslash: the noqa goes where the line ends.
+    inside = 'def f(m):\n    m.save("m.h5", note="""\n    ok""")\n    m.save("n.h5") if m else \\\n        None\n'
     (tmp_path / "save.py").write_text(inside)
+    # The last line of a file without a final line break keeps its comment on that line.
+    (tmp_path / "last.py").write_text('def g(m):\n    m.save("m.h5")')
     assert main(["check", str(tmp_path), "--add-noqa"]) == 0
-    err = capsys.readouterr().err
-    assert "Added 2 noqa directives" in err
-    assert "save.py:2: cannot mark SER302" in err
+    assert "Added 5 noqa directives (3 files changed)." in capsys.readouterr().err
     data = (tmp_path / "pkg" / "layers.py").read_bytes()
     assert b"class Scale(keras.layers.Layer):  # noqa: SER101\r\n" in data
     assert data.count(b"\r\n") == crlf.count(b"\r\n") and b"\n" not in data.replace(b"\r\n", b"")
-    assert (tmp_path / "save.py").read_text() == inside
+    assert (tmp_path / "save.py").read_text() == (
+        'def f(m):\n    m.save("m.h5", note="""\n    ok""")  # noqa: SER302\n'
+        '    m.save("n.h5") if m else \\\n        None  # noqa: SER302\n'
+    )
+    assert (tmp_path / "last.py").read_text() == 'def g(m):\n    m.save("m.h5")  # noqa: SER302'
+    assert main(["check", str(tmp_path)]) == 0
+    capsys.readouterr()
+    assert main(["check", str(tmp_path), "--add-noqa", "--ignore-noqa"]) == 0
+    assert capsys.readouterr().err == "Added 0 noqa directives (0 files changed).\n"
 
 
 def test_add_noqa_refuses_to_combine_with_fix(

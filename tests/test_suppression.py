@@ -61,14 +61,27 @@ def test_noqa_edit(line: str, after: str) -> None:
     assert apply_edits(f"import m\n{line}\n", [edit]) == f"import m\n{after}\n"
 
 
+@pytest.mark.parametrize("text", ["x = f(a)  # noqa\n", "x = f(a)  # noqa: SER1\n"])
+def test_noqa_edit_adds_nothing_to_a_suppressed_row(text: str) -> None:
+    assert noqa_edit(text, 1, {"SER101"}) is None
+
+
 @pytest.mark.parametrize(
-    "text",
+    ("text", "after"),
     [
-        "x = f(a)  # noqa\n",  # already suppressed
-        "x = f(a)  # noqa: SER1\n",
-        'x = f("""a\nb""")\n',  # the row ends inside a string
-        "x = f(a) + \\\n    g(b)\n",  # a comment after a line continuation is a syntax error
+        ('x = f("""a\nb""")\n', 'x = f("""a\nb""")  # noqa: SER101\n'),
+        ("x = f(a) + \\\n    g(b)\n", "x = f(a) + \\\n    g(b)  # noqa: SER101\n"),
+        ("x = f(a)  # C:\\\ny = 1\n", "x = f(a)  # C:\\  # noqa: SER101\ny = 1\n"),
+        ('x = f(f"""{a}\n""")', 'x = f(f"""{a}\n""")  # noqa: SER101'),
     ],
 )
-def test_noqa_edit_refuses(text: str) -> None:
-    assert noqa_edit(text, 1, {"SER101"}) is None
+def test_noqa_goes_where_the_line_ends(text: str, after: str, tmp_path: Path) -> None:
+    """A row that runs on (a string spanning lines, a backslash) takes its noqa on the row where
+    the line ends, and suppression reads it there (ruff's noqa line)."""
+    edit = noqa_edit(text, 1, {"SER101"})
+    assert edit is not None and apply_edits(text, [edit]) == after
+
+
+def test_a_noqa_where_the_line_ends_suppresses(tmp_path: Path) -> None:
+    source = 'import keras\n\nclass Scale(keras.layers.Layer): doc = """\n"""  # noqa: SER101\n'
+    assert lint(tmp_path, {"m.py": source}) == []

@@ -253,7 +253,7 @@ class NoqaResult:
     """What ``--add-noqa`` did: the findings now marked, and those it could not mark."""
 
     added: list[Finding] = field(default_factory=list)
-    unmarked: list[Finding] = field(default_factory=list)  # a row ending inside a string...
+    unmarked: list[Finding] = field(default_factory=list)  # the file would no longer parse
     files: int = 0  # files written
 
 
@@ -275,13 +275,11 @@ def add_noqa(
         text = read.source.text
         by_row: dict[int, list[Finding]] = {}
         for finding in findings:
-            by_row.setdefault(finding.start.row, []).append(finding)
+            by_row.setdefault(finding.noqa_row or finding.start.row, []).append(finding)
         edits = []
         for row, on_row in sorted(by_row.items()):
             edit = noqa_edit(text, row, {f.code for f in on_row})
-            if edit is None:
-                done.unmarked += on_row
-            else:
+            if edit is not None:  # None: marked already (reported under --ignore-noqa)
                 edits.append(edit)
                 done.added += on_row
         marked = apply_edits(text, edits)

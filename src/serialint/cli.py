@@ -366,6 +366,8 @@ def _check_stdin(
 
 
 def _add_noqa(args: argparse.Namespace, done: NoqaResult) -> int:
+    if args.quiet:
+        return EXIT_CLEAN
     count = len(done.added)
     print(
         f"Added {count} noqa directive{'s' if count != 1 else ''} "
@@ -375,7 +377,7 @@ def _add_noqa(args: argparse.Namespace, done: NoqaResult) -> int:
     for finding in done.unmarked:
         print(
             f"serialint: warning: {finding.path}:{finding.start.row}: cannot mark {finding.code} "
-            "with # noqa (the line ends inside a string or after a line continuation)",
+            "with # noqa: the file would not parse afterwards; please report this",
             file=sys.stderr,
         )
     return EXIT_CLEAN

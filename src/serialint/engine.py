@@ -11,7 +11,7 @@ import gc
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from serialint.catalogue import RuleDoc
@@ -25,7 +25,7 @@ from serialint.project import Module, Project
 from serialint.rules import ALL_RULES
 from serialint.rules.base import Rule, RuleContext
 from serialint.source import DIAGNOSTIC_CODE, SourceFile, diagnostic, read_source
-from serialint.suppress import PerFileIgnores, is_suppressed, line_suppressions
+from serialint.suppress import PerFileIgnores, Suppressions
 
 # Deeply nested but valid code (a 3,000-term `a + b + ...`) must not exhaust the stack of the
 # ast visitors; 3.11 keeps Python-to-Python calls off the C stack, so this is safe.
@@ -193,15 +193,21 @@ def suppress(
     *,
     honour_noqa: bool = True,
 ) -> list[Finding]:
-    """Drop what is disabled, ignored for this file, or marked ``# noqa`` on its line."""
+    """Drop what is disabled, ignored for this file, or marked ``# noqa`` on its line; each
+    finding kept learns its noqa row (where a ``# noqa`` for it must go)."""
     ignored = ignores.ignored_codes(path)
-    suppressions = line_suppressions(text) if text is not None and findings and honour_noqa else {}
-    return [
+    enabled = [
         f
         for f in findings
-        if f.code in codes
-        and not any(c == "ALL" or f.code.startswith(c) for c in ignored)
-        and not is_suppressed(f, suppressions)
+        if f.code in codes and not any(c == "ALL" or f.code.startswith(c) for c in ignored)
+    ]
+    if text is None or not enabled:
+        return enabled
+    suppressions = Suppressions.of(text)
+    return [
+        replace(f, noqa_row=suppressions.rows.row(f.start.row))
+        for f in enabled
+        if not (honour_noqa and suppressions.suppresses(f))
     ]
 
 

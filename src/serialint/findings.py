@@ -73,6 +73,8 @@ class Finding:
     fix_hint: str = ""
     fix: Fix | None = None
     runtime: Verdict | None = None  # with --confirm
+    # The row a noqa comment for it goes on (where its line ends); set when suppression is read.
+    noqa_row: int | None = None
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:

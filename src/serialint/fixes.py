@@ -69,23 +69,37 @@ def _offset(starts: list[int], text: str, position: Position) -> int:
     return min(start + position.column - 1, end)
 
 
-def apply_edits(text: str, edits: Sequence[Edit]) -> str:
-    """Apply non-overlapping edits (in any order); inserted line breaks follow the file's."""
+def edit_spans(text: str, edits: Sequence[Edit]) -> list[tuple[int, int, str]]:
+    """Each edit as ``(start, end, content)``: character offsets into ``text``, and the content
+    as it is inserted (line breaks follow the file's; an edit on a row past the last line of a
+    file that does not end in a line break starts that line).  The language server turns these
+    into its edits, so both apply exactly the same change."""
     newline = newline_of(text)
     starts = _offsets(text)
+    spans = []
+    for edit in edits:
+        start = _offset(starts, text, edit.start)
+        end = max(start, _offset(starts, text, edit.end))
+        content = edit.content.replace("\n", newline)
+        past_end = edit.start.row > len(starts)
+        if past_end and text and not text.endswith(("\n", "\r")) and content:
+            content = newline + content
+        spans.append((start, end, content))
+    return spans
+
+
+def apply_edits(text: str, edits: Sequence[Edit]) -> str:
+    """Apply non-overlapping edits (in any order)."""
     # Applied from the end backwards; edits at the same point keep their given order (an
     # import, then the decorator below it).
     spans = sorted(
         (
-            (_offset(starts, text, e.start), _offset(starts, text, e.end), index, e.content)
-            for index, e in enumerate(edits)
+            (start, end, index, content)
+            for index, (start, end, content) in enumerate(edit_spans(text, edits))
         ),
         reverse=True,
     )
     for start, end, _, content in spans:
-        content = content.replace("\n", newline)
-        if start == len(text) and text and not text.endswith(("\n", "\r")) and content:
-            content = newline + content  # inserting past the last line of a file without one
         text = text[:start] + content + text[end:]
     return text
 

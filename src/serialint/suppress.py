@@ -4,6 +4,7 @@ and the edit that adds a ``# noqa`` (``--add-noqa``, the language server's "Igno
 
 from __future__ import annotations
 
+import bisect
 import io
 import re
 import tokenize
@@ -87,13 +88,6 @@ def _unix_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def is_suppressed(finding: Finding, suppressions: dict[int, frozenset[str]]) -> bool:
-    codes = suppressions.get(finding.start.row, frozenset()) | suppressions.get(
-        FILE_ROW, frozenset()
-    )
-    return "*" in codes or any(finding.code.startswith(c) for c in codes)
-
-
 @dataclass(frozen=True)
 class CodeSpan:
     """A rule code written in a comment: the code (upper case) and its columns on the line
@@ -122,12 +116,55 @@ def suppression_codes(line: str) -> list[CodeSpan]:
     return sorted(set(spans), key=lambda s: s.start)
 
 
+@dataclass(frozen=True)
+class NoqaRows:
+    """Where a finding's ``# noqa`` goes (ruff's noqa line): the finding's row, or, when that row
+    runs on into the next one (a backslash continuation, a string spanning lines), the row
+    where the line finally ends, the first place a comment can go."""
+
+    ends: tuple[int, ...]  # the rows that end a line (a NEWLINE or NL token), ascending
+
+    @classmethod
+    def of(cls, text: str) -> NoqaRows:
+        try:
+            tokens = tokenize.generate_tokens(io.StringIO(_unix_newlines(text)).readline)
+            ends = {t.start[0] for t in tokens if t.type in (tokenize.NEWLINE, tokenize.NL)}
+        except (tokenize.TokenError, SyntaxError, IndentationError):
+            ends = set()  # unreadable: every row is its own noqa row
+        return cls(tuple(sorted(ends)))
+
+    def row(self, row: int) -> int:
+        at = bisect.bisect_left(self.ends, row)
+        return self.ends[at] if at < len(self.ends) else row
+
+
+@dataclass(frozen=True)
+class Suppressions:
+    """The suppression comments of one text, and where each row's noqa goes."""
+
+    codes: dict[int, frozenset[str]]  # as line_suppressions() gives them
+    rows: NoqaRows
+
+    @classmethod
+    def of(cls, text: str) -> Suppressions:
+        return cls(line_suppressions(text), NoqaRows.of(text))
+
+    def suppresses(self, finding: Finding) -> bool:
+        row = finding.start.row
+        codes = (
+            self.codes.get(row, frozenset())
+            | self.codes.get(self.rows.row(row), frozenset())
+            | self.codes.get(FILE_ROW, frozenset())
+        )
+        return "*" in codes or any(finding.code.startswith(c) for c in codes)
+
+
 def noqa_edit(text: str, row: int, codes: set[str]) -> Edit | None:
-    """The edit that makes ``row`` carry ``# noqa`` for ``codes``: the codes are added to a
-    ``# noqa: ...`` already there, or a new comment goes at the end of the line.  None when the
-    row already suppresses them, or when its end lies inside a string (a comment cannot go there).
-    """
+    """The edit that makes the finding on ``row`` carry ``# noqa`` for ``codes``, on its noqa
+    row (:class:`NoqaRows`): the codes are added to a ``# noqa: ...`` already there, or a new
+    comment goes at the end of the line.  None when they are suppressed there already."""
     lines = _unix_newlines(text).split("\n")
+    row = NoqaRows.of(text).row(row)
     if not 1 <= row <= len(lines):
         return None
     line = lines[row - 1]
@@ -138,8 +175,6 @@ def noqa_edit(text: str, row: int, codes: set[str]) -> Edit | None:
             present |= _listed(match)
     if "*" in present or all(any(c.startswith(p) for p in present) for c in codes):
         return None
-    if _ends_in_string(text, row) or line.rstrip().endswith("\\"):
-        return None  # inside a string, or after a line continuation: a comment would break it
     wanted = sorted({*present, *codes})
     for comment in on_row:
         existing = _NOQA.search(comment.text)
@@ -157,25 +192,6 @@ def noqa_edit(text: str, row: int, codes: set[str]) -> Edit | None:
         Position(row, len(body) + 1),
         Position(row, len(line) + 1),
     )
-
-
-def _ends_in_string(text: str, row: int) -> bool:
-    """Whether line ``row`` ends inside a multi-line string (a comment there would be text)."""
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(_unix_newlines(text)).readline):
-            if token.start[0] > row:
-                return False
-            if token.start[0] <= row < token.end[0] and token.type in _STRING_TYPES:
-                return True
-    except (tokenize.TokenError, SyntaxError, IndentationError):
-        return True  # cannot tell: add nothing rather than break the file
-    return False
-
-
-_STRING_TYPES = {
-    tokenize.STRING,
-    *(getattr(tokenize, n) for n in ("FSTRING_MIDDLE",) if hasattr(tokenize, n)),
-}
 
 
 @dataclass(frozen=True)

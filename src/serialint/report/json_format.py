@@ -39,7 +39,7 @@ def as_dict(finding: Finding, catalogue: dict[str, RuleDoc]) -> dict[str, Any]:
         "fix": fix,
         "location": _location(finding.start),
         "message": finding.message,
-        "noqa_row": finding.start.row,
+        "noqa_row": finding.noqa_row or finding.start.row,
         "url": doc.url if doc else None,
         "name": doc.name if doc else None,
         "severity": doc.severity.value if doc else "error",
