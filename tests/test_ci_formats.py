@@ -75,6 +75,23 @@ def test_gitlab_fingerprints_survive_runs_and_line_shifts(
     assert shifted[0]["location"]["lines"]["begin"] == 6
 
 
+def test_gitlab_fingerprints_ignore_lines_of_other_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SER401's message names `Scale` (pkg/layers.py:4): moving that line changes nothing."""
+    loader = "import keras\n\nmodel = keras.models.load_model('m.keras')\n"
+    write_project(tmp_path, {**PROJECT, "serve.py": loader})
+
+    def prints() -> dict[str, str]:
+        entries = json.loads(_run(tmp_path, "gitlab", capsys))
+        return {f"{e['check_name']}:{e['description'][:40]}": e["fingerprint"] for e in entries}
+
+    before = prints()
+    (tmp_path / "pkg" / "layers.py").write_text("# moved\n\n" + LAYERS)
+    (tmp_path / "serve.py").write_text("# moved\n" + loader)
+    assert prints() == before and any(key.startswith("SER401") for key in before)
+
+
 def test_gitlab_fingerprints_tell_identical_findings_apart() -> None:
     same = [Finding("SER101", "m", Path("/p/a.py"), *_at(row, 1)) for row in (1, 5)]
     entries = json.loads(_write("gitlab", same, Path("/p")))
@@ -93,6 +110,18 @@ def test_junit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     failure = cases[0].find("failure")
     assert failure is not None and failure.text is not None
     assert failure.text.startswith("line 4, col 7, Custom layer `Scale`")
+
+
+def test_junit_is_well_formed_whatever_the_message_holds() -> None:
+    odd = Finding(
+        "SER306", "path 'C:\\models\best.h5' ]]> & <x>", Path("/p/ctl\x01.py"), *_at(2, 1)
+    )
+    suites = ET.fromstring(_write("junit", [odd], Path("/p")))
+    [suite] = suites
+    assert suite.get("name") == "ctl\\x01.py"
+    failure = suite.find("testcase/failure")
+    assert failure is not None
+    assert failure.get("message") == "path 'C:\\models\\x08est.h5' ]]> & <x>"
 
 
 def test_junit_clean_run_is_one_passing_case() -> None:

@@ -2,14 +2,16 @@
 
 Each has ``description``, ``check_name``, ``fingerprint``, ``severity`` and ``location`` (``path``
 relative to the project root, ``lines.begin``/``end``). The fingerprint identifies the finding,
-not its line: it hashes the rule, the file and the message, plus how many identical findings
-came before it in the file, so it stays the same across runs and when lines move.
+not its line: it hashes the rule, the file and the message (without the line numbers of the other
+places it names), plus how many identical findings came before it in the file, so it stays the
+same across runs and when lines move, in its file or in the files it refers to.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
 from typing import Any, TextIO
 
@@ -22,12 +24,17 @@ from serialint.report.text import message_with_verdict
 _SEVERITIES = {"error": "major", "warning": "minor", "info": "info"}
 
 
+# Messages name other places by line (`(pkg/layers.py:5)`, `train.py:8 does not`): those lines
+# move when unrelated code does, so they are left out of the fingerprint.
+_PLACE = re.compile(r"(\.(?:py|pyi|ipynb)):\d+(?::\d+)?")
+
+
 def fingerprints(findings: list[Finding], result: LintResult) -> list[str]:
     """One stable fingerprint per finding (shared with the SARIF format)."""
     seen: Counter[tuple[str, str, str]] = Counter()
     prints = []
     for f in findings:
-        key = (f.code, project_path(f.path, result.root), f.message)
+        key = (f.code, project_path(f.path, result.root), _PLACE.sub(r"\1", f.message))
         seen[key] += 1
         text = "\0".join([*key, str(seen[key])])
         prints.append(hashlib.sha256(text.encode("utf-8")).hexdigest()[:32])

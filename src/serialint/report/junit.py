@@ -3,6 +3,7 @@ systems show them as failed tests); a clean run is one passing case."""
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from itertools import groupby
 from typing import TextIO
@@ -11,6 +12,16 @@ from serialint.api import LintResult
 from serialint.catalogue import RuleDoc
 from serialint.report.paths import project_path
 from serialint.report.text import message_with_verdict
+
+# Characters XML 1.0 cannot hold at all, even escaped (a backspace from "C:\models\best.h5").
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml(text: str) -> str:
+    """``text`` with each character XML cannot hold written as its Python escape."""
+    return _NOT_XML.sub(
+        lambda m: m.group().encode("unicode_escape", "backslashreplace").decode(), text
+    )
 
 
 def write(result: LintResult, catalogue: dict[str, RuleDoc], out: TextIO) -> None:
@@ -23,7 +34,7 @@ def write(result: LintResult, catalogue: dict[str, RuleDoc], out: TextIO) -> Non
         ET.SubElement(suite, "testcase", name="No errors found")
     for path, group in groupby(findings, key=lambda f: f.path):
         found = list(group)
-        name = project_path(path, result.root)
+        name = _xml(project_path(path, result.root))
         suite = ET.SubElement(
             suites, "testsuite", name=name, tests=str(len(found)), failures=str(len(found))
         )
@@ -34,8 +45,9 @@ def write(result: LintResult, catalogue: dict[str, RuleDoc], out: TextIO) -> Non
                 name=f"org.serialint.{f.code}",
                 classname=f"{name}:{f.start.row}:{f.start.column}",
             )
-            failure = ET.SubElement(case, "failure", message=message_with_verdict(f))
-            failure.text = f"line {f.start.row}, col {f.start.column}, {message_with_verdict(f)}"
+            message = _xml(message_with_verdict(f))
+            failure = ET.SubElement(case, "failure", message=message)
+            failure.text = f"line {f.start.row}, col {f.start.column}, {message}"
     ET.indent(suites)
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
     out.write(ET.tostring(suites, encoding="unicode"))
