@@ -254,3 +254,66 @@ def test_output_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert "2\tSER101" in report.read_text()
     assert main(["check", str(tmp_path), "--output-file", str(tmp_path)]) == 2
     assert "cannot write the output file" in capsys.readouterr().err
+
+
+MONOREPO = {
+    "backend/pyproject.toml": '[tool.serialint]\nextend-exclude = ["gen"]\nignore = ["SER302"]\n',
+    "backend/gen/x.py": LAYERS,
+    "backend/y.py": "def f(m):\n    m.save('m.h5')\n",
+    "frontend/pyproject.toml": "[tool.serialint]\n",
+    "frontend/z.py": "def f(m):\n    m.save('m.h5')\n",
+}
+
+
+def test_files_of_several_subprojects_keep_their_own_configuration(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """pre-commit names files of every subproject at once: each is judged by its own."""
+    write_project(tmp_path, MONOREPO)
+    (tmp_path / ".git").mkdir()
+    named = [str(tmp_path / p) for p in ("backend/gen/x.py", "backend/y.py", "frontend/z.py")]
+    assert main(["check", "--force-exclude", "--output-format", "json", *named]) == 1
+    found = {(Path(f["filename"]).name, f["code"]) for f in json.loads(capsys.readouterr().out)}
+    assert found == {("z.py", "SER302")}
+    # CI paths are relative to the repository (what GitHub and GitLab resolve them from).
+    assert main(["check", "--force-exclude", "--output-format", "github", *named]) == 1
+    assert "file=frontend/z.py," in capsys.readouterr().out
+
+
+def test_stub_files_are_neither_checked_nor_indexed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    registered = LAYERS.replace(
+        "class Scale", "@keras.saving.register_keras_serializable()\nclass Scale"
+    ).replace("class Shift", "@keras.saving.register_keras_serializable()\nclass Shift")
+    stub = "import keras\n\nclass Scale(keras.layers.Layer): ...\n"
+    write_project(
+        tmp_path,
+        {**PROJECT, "pkg/layers.py": registered, "pkg/layers.pyi": stub, "serve.py": LOADER},
+    )
+    named = [str(tmp_path / "pkg" / "layers.pyi"), str(tmp_path / "serve.py")]
+    assert main(["check", *named]) == 0
+    assert "All checks passed! (1 file checked)" in capsys.readouterr().out
+
+
+def test_diff_exits_1_while_findings_remain(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_project(tmp_path, {"save.py": "def f(m):\n    m.save('m.h5')\n"})
+    assert main(["check", str(tmp_path), "--diff"]) == 1  # no safe fix, the finding remains
+    assert capsys.readouterr().out == ""
+
+
+def test_write_errors_are_errors_not_bugs(tmp_path: Path) -> None:
+    write_project(tmp_path, PROJECT)
+    full = _serialint(tmp_path, ".", "-o", "/dev/full")
+    assert full.returncode == 2 and b"No space left on device" in full.stderr
+    assert b"bug" not in full.stderr
+    blocked = _serialint(tmp_path, ".", "-o", "pkg/layers.py/report.txt")
+    assert blocked.returncode == 2 and b"Not a directory" in blocked.stderr
+
+
+def test_oversized_standard_input_is_a_diagnostic(tmp_path: Path) -> None:
+    big = "x = 1\n" * 200_000  # 1.2 MB: over the limit for hand-written source
+    run = _serialint(tmp_path, "-", "--output-format", "concise", stdin=big)
+    assert run.returncode == 1 and b"SER000" in run.stdout and b"1 MiB limit" in run.stdout

@@ -150,7 +150,8 @@ def test_diff_says_on_stderr_what_it_would_fix(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write_project(tmp_path, {"script.py": PACKAGE_LAYER})
-    assert main(["check", str(tmp_path), "--diff"]) == 0
+    # Nothing to show, but the finding remains: exit 1, as in every mode (ruff would exit 0).
+    assert main(["check", str(tmp_path), "--diff"]) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
     assert (

@@ -8,6 +8,7 @@ so they give the same findings.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -37,7 +38,7 @@ from serialint.fixes import (
     write_atomically,
 )
 from serialint.packaging import Packagings, read_packagings
-from serialint.paths import relative_posix, resolved
+from serialint.paths import relative_posix, report_root, resolved
 from serialint.project import Project
 from serialint.runtime.confirmation import Confirmation, ConfirmOptions, Progress, confirm
 from serialint.source import DIAGNOSTIC_CODE, diagnostic
@@ -67,6 +68,24 @@ class LintResult:
     def findings(self) -> list[Finding]:
         found = [f for r in self.files for f in r.findings] + self.problems
         return sorted(found, key=lambda f: f.sort_key)
+
+    @classmethod
+    def merged(cls, results: Sequence[LintResult]) -> LintResult:
+        """One result for several projects linted at once (files of several subprojects)."""
+        if len(results) == 1:
+            return results[0]
+        roots = {r.root for r in results if r.root is not None}
+        confirmations = [r.confirmation for r in results if r.confirmation is not None]
+        return cls(
+            files=[f for r in results for f in r.files],
+            problems=[p for r in results for p in r.problems],
+            fixed=[f for r in results for f in r.fixed],
+            rejected=[f for r in results for f in r.rejected],
+            diffs=[d for r in results for d in r.diffs],
+            semantics=" ".join(dict.fromkeys(r.semantics for r in results if r.semantics)),
+            confirmation=Confirmation.merged(confirmations) if confirmations else None,
+            root=Path(os.path.commonpath(sorted(str(r) for r in roots))) if roots else None,
+        )
 
 
 @dataclass
@@ -240,7 +259,7 @@ def lint_source(
     outcome = LintResult(
         files=[workspace.lint_file(path)],
         semantics=workspace.project.semantics.summary,
-        root=workspace.config.root,
+        root=report_root(workspace.config.root),
     )
     if fix is FixMode.NONE:
         return outcome, text
@@ -255,6 +274,14 @@ class NoqaResult:
     added: list[Finding] = field(default_factory=list)
     unmarked: list[Finding] = field(default_factory=list)  # the file would no longer parse
     files: int = 0  # files written
+
+    @classmethod
+    def merged(cls, results: Sequence[NoqaResult]) -> NoqaResult:
+        return cls(
+            [f for r in results for f in r.added],
+            [f for r in results for f in r.unmarked],
+            sum(r.files for r in results),
+        )
 
 
 def add_noqa(
@@ -311,7 +338,7 @@ def _lint_paths(
         files=results,
         problems=[p for p in inputs.problems if DIAGNOSTIC_CODE in workspace.codes],
         semantics=workspace.project.semantics.summary,
-        root=config.root,
+        root=report_root(config.root),
     )
     if fix is FixMode.NONE:
         return workspace, outcome

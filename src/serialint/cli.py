@@ -6,6 +6,7 @@ Exit codes follow ruff: 0 no findings, 1 findings, 2 usage, configuration or int
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections import Counter
@@ -32,6 +33,7 @@ from serialint.config import (
     Config,
     ConfigError,
     config_for,
+    configs_for,
     validate_codes,
     with_overrides,
 )
@@ -177,12 +179,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _explain(catalogue, args.code, sys.stdout)
         if args.command in ("server", "lsp"):
             return _server()
-        return _check(args, catalogue)
+        code = _check(args, catalogue)
+        sys.stdout.flush()  # a write error (a full disk) is reported here, not at exit
+        return code
     except (ConfigError, CatalogueError, RuntimeUnavailable) as error:
         print(f"serialint: error: {error}", file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:  # `serialint check | head`
         sys.stderr.close()
+        return EXIT_ERROR
+    except OSError as error:  # the report could not be written (a full disk, /dev/full)
+        where = f": {error.filename}" if error.filename else ""
+        print(f"serialint: error: {error.strerror or error}{where}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return EXIT_ERROR
@@ -201,23 +209,35 @@ def _split(value: str | None) -> tuple[str, ...] | None:
     return tuple(v.strip() for v in value.split(","))
 
 
-def _load_config(args: argparse.Namespace, known: set[str]) -> Config:
+def _load_configs(args: argparse.Namespace, known: set[str]) -> list[tuple[list[Path], Config]]:
+    """The paths to check, grouped by their configuration, with the command line's overrides."""
     paths: list[Path] = args.paths or [Path(".")]
     if _reads_stdin(args):  # the project around the file standard input stands for
         paths = [args.stdin_filename or Path(".")]
-    config = config_for(paths, known, args.config)
+    if args.config is not None:
+        groups = [(paths, config_for(paths, known, args.config))]
+    else:
+        groups = configs_for(paths, known)
     select = _split(args.select)
     ignore = _split(args.ignore)
     extend = _split(args.extend_exclude)
-    return with_overrides(
-        config,
-        select=validate_codes(select, known, "--select") if select is not None else None,
-        ignore=validate_codes(ignore, known, "--ignore") if ignore is not None else None,
-        keras_version=args.keras_version,
-        ignore_noqa=True if args.ignore_noqa else None,
-        extend_exclude=(*config.extend_exclude, *extend) if extend else None,
-        force_exclude=args.force_exclude,
-    )
+    select = validate_codes(select, known, "--select") if select is not None else None
+    ignore = validate_codes(ignore, known, "--ignore") if ignore is not None else None
+    return [
+        (
+            members,
+            with_overrides(
+                config,
+                select=select,
+                ignore=ignore,
+                keras_version=args.keras_version,
+                ignore_noqa=True if args.ignore_noqa else None,
+                extend_exclude=(*config.extend_exclude, *extend) if extend else None,
+                force_exclude=args.force_exclude,
+            ),
+        )
+        for members, config in groups
+    ]
 
 
 def _check(args: argparse.Namespace, catalogue: dict[str, RuleDoc]) -> int:
@@ -231,33 +251,42 @@ def _check(args: argparse.Namespace, catalogue: dict[str, RuleDoc]) -> int:
     if args.confirm and args.diff:
         raise ConfigError("--confirm cannot be combined with --diff")
     known = set(catalogue)
-    config = _load_config(args, known)
-    codes = enabled_codes(known, config.select, config.ignore)
+    groups = _load_configs(args, known)
     mode = FixMode.NONE
     if args.fix or args.diff:
         mode = FixMode.UNSAFE if args.unsafe_fixes else FixMode.SAFE
     if stdin:
+        [(_, config)] = groups
+        codes = enabled_codes(known, config.select, config.ignore)
         return _exit(args, _check_stdin(args, catalogue, config, codes, mode))
-    paths: list[Path] = args.paths or [Path(".")]
     if args.add_noqa:
-        return _add_noqa(args, add_noqa(paths, config, codes, catalogue))
+        done = [
+            add_noqa(members, config, enabled_codes(known, config.select, config.ignore), catalogue)
+            for members, config in groups
+        ]
+        return _add_noqa(args, NoqaResult.merged(done))
     confirming = None
     if args.confirm:
         problem = runtime_problem()
         if problem is not None:
             raise RuntimeUnavailable(problem)
         confirming = ConfirmOptions(timeout=args.confirm_timeout)
+    results = []
     with confirm_progress(sys.stderr, enabled=args.confirm) as progress:
-        result = lint_paths(
-            paths,
-            config,
-            codes,
-            fix=mode,
-            diff=args.diff,
-            catalogue=catalogue,
-            confirming=confirming,
-            progress=progress,
-        )
+        for members, config in groups:
+            results.append(
+                lint_paths(
+                    members,
+                    config,
+                    enabled_codes(known, config.select, config.ignore),
+                    fix=mode,
+                    diff=args.diff,
+                    catalogue=catalogue,
+                    confirming=confirming,
+                    progress=progress,
+                )
+            )
+    result = LintResult.merged(results)
     _present(args, result)
     if not result.files and not result.problems and not args.quiet:
         # ruff's "No Python files found": everything was excluded, or the directory is empty.
@@ -269,7 +298,8 @@ def _check(args: argparse.Namespace, catalogue: dict[str, RuleDoc]) -> int:
         if not args.quiet:
             print(diff_summary(result), file=sys.stderr)
         _report_rejected(result)
-        return _exit(args, EXIT_FINDINGS if result.diffs else EXIT_CLEAN)
+        # Exit 1 while findings remain, fixable or not (the issue's rule for every mode).
+        return _exit(args, EXIT_FINDINGS if result.diffs or result.findings else EXIT_CLEAN)
     with _report_stream(args.output_file) as out:
         _write_report(args, result, catalogue, out)
     _report_rejected(result)
@@ -311,7 +341,8 @@ def _report_stream(path: Path | None) -> Iterator[TextIO]:
         yield sys.stdout
         return
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileExistsError):  # a file in the way: open() says so
+            path.parent.mkdir(parents=True, exist_ok=True)
         handle = path.open("w", encoding="utf-8", newline="\n")
     except OSError as error:
         raise ConfigError(

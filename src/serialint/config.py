@@ -195,6 +195,26 @@ def config_for(
     return Config(root=root, index_root=marked)
 
 
+def configs_for(
+    paths: Sequence[Path], known_codes: Iterable[str]
+) -> list[tuple[list[Path], Config]]:
+    """The paths grouped by the configuration file nearest to each, as ruff resolves settings
+    per file: under pre-commit, which names files from several subprojects at once, each keeps
+    its own project (its root, excludes and rules).  Paths with no configuration file above
+    them form one group, judged as :func:`config_for` judges them."""
+    named = list(paths) or [Path(".")]
+    by_file: dict[Path | None, list[Path]] = {}
+    for path in named:
+        found = find_config_file(resolved_path(path))
+        by_file.setdefault(resolved_path(found) if found else None, []).append(path)
+    if len(by_file) == 1:
+        return [(named, config_for(named, known_codes))]
+    return [
+        (members, load_config(found, known_codes) if found else config_for(members, known_codes))
+        for found, members in by_file.items()
+    ]
+
+
 def validate_codes(codes: Iterable[str], known: set[str], where: str) -> tuple[str, ...]:
     """Codes may be full (SER101) or prefixes (SER1, SER, ALL), as in ruff."""
     result = []

@@ -24,7 +24,7 @@ from serialint.paths import resolved
 from serialint.project import Module, Project
 from serialint.rules import ALL_RULES
 from serialint.rules.base import Rule, RuleContext
-from serialint.source import DIAGNOSTIC_CODE, SourceFile, diagnostic, read_source
+from serialint.source import DIAGNOSTIC_CODE, SourceFile, diagnostic, read_source, size_problem
 from serialint.suppress import PerFileIgnores, Suppressions
 
 # Deeply nested but valid code (a 3,000-term `a + b + ...`) must not exhaust the stack of the
@@ -117,6 +117,8 @@ def read_file(
     source: SourceFile | Finding
     if text is None:
         source = read_source(path)
+    elif (too_big := size_problem(path, len(text.encode("utf-8", "surrogatepass")))) is not None:
+        source = too_big  # an editor's buffer, standard input: the same limit as on disk
     else:
         source = SourceFile(
             path, text, like.encoding if like else "utf-8", like.bom if like else False

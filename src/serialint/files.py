@@ -107,6 +107,10 @@ def discover(paths: Iterable[Path], matcher: ExcludeMatcher, *, force: bool = Tr
             for file in walked:
                 if file not in ignored:
                     _add(file, seen, found)
+        elif path.suffix == ".pyi":
+            # A stub holds no runtime code: no class it declares is the one Keras loads, so it
+            # is neither checked nor indexed (pre-commit's `pyi` type still passes stubs).
+            continue
         elif path.is_file() or path.is_symlink():
             if force or not matcher.excluded(path):
                 _add(path, seen, found)

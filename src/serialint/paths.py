@@ -27,3 +27,16 @@ def relative_posix(path: Path, root: Path) -> str:
     """``path`` relative to ``root`` for messages; the absolute path when outside it."""
     parts = relative_parts(path, root)
     return "/".join(parts) if parts is not None else str(resolved(path))
+
+
+def report_root(root: Path) -> Path:
+    """What CI reports are relative to: the repository holding ``root`` (its ``.git``), where CI
+    tools resolve paths from, even when the configuration sits in a subproject; else ``root``."""
+    start = resolved(root)
+    for directory in (start, *start.parents):
+        try:
+            if (directory / ".git").exists():
+                return directory
+        except OSError:
+            continue
+    return start

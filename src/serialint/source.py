@@ -43,6 +43,17 @@ def diagnostic(path: Path, message: str, row: int = 1, column: int = 1) -> Findi
     )
 
 
+def size_problem(path: Path, size: int) -> Finding | None:
+    """The diagnostic for a file too big to be hand-written source (generated code, data)."""
+    if size <= MAX_FILE_BYTES:
+        return None
+    return diagnostic(
+        path,
+        f"File not checked: {size / 2**20:.1f} MiB is over the {MAX_FILE_BYTES // 2**20} MiB "
+        "limit for hand-written source",
+    )
+
+
 def read_source(path: Path) -> SourceFile | Finding:
     """Decode ``path`` as Python source does (BOM, PEP 263 cookie, else UTF-8)."""
     try:
@@ -50,13 +61,9 @@ def read_source(path: Path) -> SourceFile | Finding:
         if not stat.S_ISREG(info.st_mode):
             # A FIFO or device would block or never end when read.
             return diagnostic(path, "File not checked: not a regular file")
-        size = info.st_size
-        if size > MAX_FILE_BYTES:
-            return diagnostic(
-                path,
-                f"File not checked: {size / 2**20:.1f} MiB is over the {MAX_FILE_BYTES // 2**20} MiB "
-                "limit for hand-written source",
-            )
+        too_big = size_problem(path, info.st_size)
+        if too_big is not None:
+            return too_big
         data = path.read_bytes()
     except OSError as error:
         reason = error.strerror or type(error).__name__
@@ -66,6 +73,9 @@ def read_source(path: Path) -> SourceFile | Finding:
 
 def decode_source(path: Path, data: bytes) -> SourceFile | Finding:
     """Decode the bytes of ``path`` (a file's, or standard input's) as Python does."""
+    too_big = size_problem(path, len(data))
+    if too_big is not None:
+        return too_big
     if b"\x00" in data:
         return diagnostic(path, "File not checked: it contains NUL bytes (a binary file?)")
     try:

@@ -43,6 +43,13 @@ class Confirmation:
     versions: Versions | None
     seconds: float
 
+    @classmethod
+    def merged(cls, parts: Sequence[Confirmation]) -> Confirmation:
+        """The confirmations of several projects, as one."""
+        versions = next((p.versions for p in parts if p.versions is not None), None)
+        findings = tuple(f for p in parts for f in p.findings)
+        return cls(findings, versions, sum(p.seconds for p in parts))
+
     def counts(self) -> Counter[VerdictKind]:
         return Counter(f.runtime.kind for f in self.findings if f.runtime is not None)
 
