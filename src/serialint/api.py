@@ -110,17 +110,21 @@ class Workspace:
         catalogue = catalogue or load_catalogue()
         inputs = discover_inputs(paths, config)
         files: dict[Path, FileFacts | Finding] = {}
-        for path in [*inputs.targets, *inputs.others]:
-            files.setdefault(resolved(path), read_file(path))
-        readable = [f.source.path for f in files.values() if isinstance(f, FileFacts)]
-        packaging = read_packagings(config.root, readable) if config.index_root else Packagings({})
+        with few_collections():
+            for path in [*inputs.targets, *inputs.others]:
+                files.setdefault(resolved(path), read_file(path))
+            readable = [f.source.path for f in files.values() if isinstance(f, FileFacts)]
+            packaging = (
+                read_packagings(config.root, readable) if config.index_root else Packagings({})
+            )
+            project = join(_facts(files), config, packaging)
         workspace = cls(
             config,
             codes if codes is not None else set(catalogue),
             catalogue,
             packaging,
             files,
-            join(_facts(files), config, packaging),
+            project,
         )
         return workspace, inputs
 
@@ -142,6 +146,7 @@ class Workspace:
             ignores,
             self.codes,
             honour_noqa=not self.config.ignore_noqa,
+            plain_noqa=not self.config.external_noqa,
         )
         return result
 
@@ -153,6 +158,11 @@ class Workspace:
 
     def lint_text(self, path: Path, text: str) -> FileResult:
         """Lint ``text`` as the contents of ``path`` (which need not exist on disk yet)."""
+        read = self.files.get(resolved(path))
+        if isinstance(read, FileFacts) and _newlines(read.source.text) == _newlines(text):
+            # What the project holds already (newline style moves no row or column): joining
+            # the project again around the same text would change nothing.
+            return self.lint_file(path)
         return self.replaced({path: text}).lint_file(path)
 
     def replaced(self, texts: dict[Path, str]) -> Workspace:
@@ -165,6 +175,10 @@ class Workspace:
             files[key] = read_file(path, text, like)
         project = join(_facts(files), self.config, self.packaging)
         return Workspace(self.config, self.codes, self.catalogue, self.packaging, files, project)
+
+
+def _newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _key(finding: Finding) -> tuple[Path, str, str]:

@@ -41,6 +41,9 @@ class Config:
     ignore_noqa: bool = False  # --ignore-noqa: report findings on suppressed lines too
     # Excludes apply to files named on the command line too (pre-commit names every file).
     force_exclude: bool = False
+    # Another tool applies plain noqa comments (the flake8 plugin: flake8 does, with its own
+    # --disable-noqa); serialint then honours only its own `serialint: ignore` / `serialint: noqa`.
+    external_noqa: bool = False
 
 
 _KEYS = {
@@ -195,6 +198,15 @@ def config_for(
     return Config(root=root, index_root=marked)
 
 
+def group_paths(paths: Sequence[Path]) -> dict[Path | None, list[Path]]:
+    """The paths by the configuration file nearest to each (None: no configuration file)."""
+    by_file: dict[Path | None, list[Path]] = {}
+    for path in paths:
+        found = find_config_file(resolved_path(path))
+        by_file.setdefault(resolved_path(found) if found else None, []).append(path)
+    return by_file
+
+
 def configs_for(
     paths: Sequence[Path], known_codes: Iterable[str]
 ) -> list[tuple[list[Path], Config]]:
@@ -203,10 +215,7 @@ def configs_for(
     its own project (its root, excludes and rules).  Paths with no configuration file above
     them form one group, judged as :func:`config_for` judges them."""
     named = list(paths) or [Path(".")]
-    by_file: dict[Path | None, list[Path]] = {}
-    for path in named:
-        found = find_config_file(resolved_path(path))
-        by_file.setdefault(resolved_path(found) if found else None, []).append(path)
+    by_file = group_paths(named)
     if len(by_file) == 1:
         return [(named, config_for(named, known_codes))]
     return [

@@ -194,6 +194,7 @@ def suppress(
     codes: set[str],
     *,
     honour_noqa: bool = True,
+    plain_noqa: bool = True,
 ) -> list[Finding]:
     """Drop what is disabled, ignored for this file, or marked ``# noqa`` on its line; each
     finding kept learns its noqa row (where a ``# noqa`` for it must go)."""
@@ -205,7 +206,7 @@ def suppress(
     ]
     if text is None or not enabled:
         return enabled
-    suppressions = Suppressions.of(text)
+    suppressions = Suppressions.of(text, plain=plain_noqa)
     return [
         replace(f, noqa_row=suppressions.rows.row(f.start.row))
         for f in enabled

@@ -63,9 +63,10 @@ def _listed(match: re.Match[str]) -> set[str]:
     return {c.upper() for c in re.split(r"[\s,]+", listed.strip()) if c}
 
 
-def line_suppressions(text: str) -> dict[int, frozenset[str]]:
+def line_suppressions(text: str, *, plain: bool = True) -> dict[int, frozenset[str]]:
     """Row -> codes suppressed on that row (``{"*"}`` for a bare ``# noqa``); comments only.
-    Row ``FILE_ROW`` holds the codes a file-level ``# serialint: noqa`` suppresses everywhere."""
+    Row ``FILE_ROW`` holds the codes a file-level ``# serialint: noqa`` suppresses everywhere.
+    Without ``plain``, only serialint's own comments count (flake8 applies ``# noqa`` itself)."""
     found: dict[int, frozenset[str]] = {}
     whole: set[str] = set()
     for comment in _comments(text):
@@ -74,7 +75,7 @@ def line_suppressions(text: str) -> dict[int, frozenset[str]]:
             whole |= _listed(file_level)
             continue
         codes: set[str] = set()
-        for pattern in (_NOQA, _IGNORE):
+        for pattern in (_NOQA, _IGNORE) if plain else (_IGNORE,):
             for match in pattern.finditer(comment.text):
                 codes |= _listed(match)
         if codes:
@@ -146,8 +147,8 @@ class Suppressions:
     rows: NoqaRows
 
     @classmethod
-    def of(cls, text: str) -> Suppressions:
-        return cls(line_suppressions(text), NoqaRows.of(text))
+    def of(cls, text: str, *, plain: bool = True) -> Suppressions:
+        return cls(line_suppressions(text, plain=plain), NoqaRows.of(text))
 
     def suppresses(self, finding: Finding) -> bool:
         row = finding.start.row
