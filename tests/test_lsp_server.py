@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import sys
 import textwrap
 import threading
@@ -84,9 +85,15 @@ def units(text: str, encoding: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def lsp_lines(text: str) -> list[str]:
+    """The text's lines with their line breaks, as LSP counts them: only at \\n, \\r\\n and
+    \\r (``str.splitlines`` also breaks at form feeds, U+2028 and more)."""
+    return re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", text)
+
+
 def offset_of(text: str, position: types.Position, encoding: str) -> int:
     """The client's own reading of an LSP position (independent of the server's code)."""
-    lines = text.splitlines(keepends=True)
+    lines = lsp_lines(text)
     start = sum(len(line) for line in lines[: position.line])
     if position.line >= len(lines):
         return len(text)
@@ -175,6 +182,24 @@ class Session:
             )
         )
 
+    def change_range(self, uri: str, where: types.Range, new_text: str) -> None:
+        """A range change, as an editor syncing incrementally sends it (LSP's lines)."""
+        edit = types.TextEdit(where, new_text)
+        self.texts[uri] = apply_text_edits(self.texts[uri], [edit], self.encoding)
+        self.versions[uri] += 1
+        self.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                types.VersionedTextDocumentIdentifier(self.versions[uri], uri),
+                [types.TextDocumentContentChangePartial(where, new_text)],
+            )
+        )
+
+    def close(self, uri: str) -> None:
+        self.texts.pop(uri, None)
+        self.client.text_document_did_close(
+            types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri))
+        )
+
     def save(self, uri: str) -> None:
         self.client.text_document_did_save(
             types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri))
@@ -232,6 +257,7 @@ async def session(
     *,
     cwd: Path,
     command: str = "server",
+    argv: Sequence[str] | None = None,
     encodings: list[str] | None = None,
     options: Any = None,
     settings: dict[str, Any] | None = None,
@@ -264,7 +290,7 @@ async def session(
         state.heard()
         return [state.settings for _ in params.items]
 
-    await client.start_io(sys.executable, "-m", "serialint", command, cwd=str(cwd))
+    await client.start_io(sys.executable, *(argv or ["-m", "serialint", command]), cwd=str(cwd))
     capabilities = types.ClientCapabilities(
         workspace=types.WorkspaceClientCapabilities(
             configuration=True,
@@ -296,9 +322,11 @@ async def session(
     try:
         yield state
     finally:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(client.shutdown_async(None), WAIT_S)
-            client.exit(None)
+        process = client._server
+        if process is not None and process.returncode is None:  # not already exited
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(client.shutdown_async(None), WAIT_S)
+                client.exit(None)
         await asyncio.wait_for(client.stop(), WAIT_S)
 
 
@@ -467,7 +495,122 @@ def test_watched_python_file_changed_on_disk(tmp_path: Path, server: Shared) -> 
     server.drive(scenario)
 
 
+def test_percent_encoded_uris_work_in_every_handler(tmp_path: Path, server: Shared) -> None:
+    """A project directory whose URIs are percent-encoded (a space, a plus, a non-ASCII letter):
+    open, change, code actions, hover, save, watched files and close all find the document and
+    the project, and answer under the URI the client used."""
+    root = project(tmp_path / "my project+\N{LATIN SMALL LETTER U WITH DIAERESIS}")
+
+    async def scenario(s: Session) -> None:
+        layers = s.open(root / "pkg" / "layers.py")
+        assert all(code in layers for code in ("%20", "%2B", "%C3%BC"))
+        (found,) = await s.diagnostics(layers)  # published under exactly that URI
+        assert found.code == "SER101"
+        actions = await s.actions(layers, found.range, only=["quickfix"])
+        assert titled(actions, REGISTER).is_preferred  # the package project was found: safe
+        # Another spelling of the same URI (lower-case escapes) names the same document.
+        respelled = layers.replace("%C3%BC", "%c3%bc").replace("%2B", "+")
+        assert [a.title for a in await s.actions(respelled, found.range, only=["quickfix"])] == [
+            a.title for a in actions
+        ]
+
+        mark = s.mark()
+        s.change(layers, s.texts[layers] + "\n")
+        assert [d.code for d in await s.diagnostics(layers, after=mark)] == ["SER101"]
+        mark = s.mark()
+        text = s.apply(titled(actions, "Ignore SER101 with `# noqa: SER101`"), layers)
+        assert await s.diagnostics(layers, after=mark) == []
+        hover = await s.hover(layers, 3, text.splitlines()[3].index("SER101") + 1)
+        assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+        assert "unregistered-custom-object" in hover.contents.value
+
+        # Save: base.py is read again from disk, and other.py (open) is linted again.
+        other = s.open(root / "pkg" / "other.py")
+        assert [d.code for d in await s.diagnostics(other)] == ["SER101"]
+        base = s.open(root / "pkg" / "base.py")
+        await s.diagnostics(base)
+        (root / "pkg" / "base.py").write_text("class Base:\n    pass\n")
+        s.change(base, "class Base:\n    pass\n")
+        mark = s.mark()
+        s.save(base)
+        assert await s.diagnostics(other, after=mark) == []
+
+        # Closed, then changed on disk and reported by the client's file watcher.
+        mark = s.mark()
+        s.close(base)
+        await s.until(
+            lambda: [p for p in s.published[mark:] if p.uri == base and not p.diagnostics] or None,
+            "base.py's diagnostics to be cleared",
+        )
+        (root / "pkg" / "base.py").write_text(BASE)
+        mark = s.mark()
+        s.client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(
+                [types.FileEvent((root / "pkg" / "base.py").as_uri(), types.FileChangeType.Changed)]
+            )
+        )
+        assert [d.code for d in await s.diagnostics(other, after=mark)] == ["SER101"]
+
+    server.drive(scenario)
+
+
 # -- positions ---------------------------------------------------------------------------------
+
+# Line 1 is a form feed; line 2's string holds characters that str.splitlines breaks at (LSP
+# does not: only at \n, \r\n, \r).  Python agrees with LSP: `model` is on line 3.
+ODD_BREAKS = (
+    "import keras\n"
+    "\x0c\n"
+    'x = "\u2028\u2029\x85\x0b\x1c\x1d\x1e"\n'
+    "model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])\n"
+    'model.save("a.h5")\n'
+)
+
+
+def test_text_stays_in_step_at_characters_splitlines_breaks_at(
+    tmp_path: Path, server: Shared
+) -> None:
+    """The server syncs whole documents (pygls' incremental sync splits lines with
+    ``str.splitlines``); a range change sent anyway is applied with LSP's lines."""
+    write(tmp_path, {"odd.py": ODD_BREAKS})
+
+    async def scenario(s: Session) -> None:
+        assert s.capabilities is not None
+        sync = s.capabilities.text_document_sync
+        assert isinstance(sync, types.TextDocumentSyncOptions)
+        assert sync.change == types.TextDocumentSyncKind.Full
+        uri = s.open(tmp_path / "odd.py")
+        (found,) = await s.diagnostics(uri)
+        assert found.code == "SER302"
+        assert found.range.start == types.Position(4, 0)
+
+        mark = s.mark()
+        s.change(uri, ODD_BREAKS.replace("a.h5", "a.keras"))
+        assert await s.diagnostics(uri, after=mark) == []
+
+        # `a.keras` -> `b.h5` by range, on line 4 as LSP counts lines.
+        mark = s.mark()
+        s.change_range(uri, types.Range(types.Position(4, 12), types.Position(4, 19)), "b.h5")
+        assert s.texts[uri] == ODD_BREAKS.replace("a.h5", "b.h5")
+        (found,) = await s.diagnostics(uri, after=mark)
+        assert found.code == "SER302" and found.range.start == types.Position(4, 0)
+
+        # The fixes' edits land where the editor has the text.
+        actions = await s.actions(uri, found.range)
+        mark = s.mark()
+        fixed = s.apply(titled(actions, "Save as `b.keras` (unsafe fix)"), uri)
+        assert fixed == ODD_BREAKS.replace("a.h5", "b.keras")
+        assert await s.diagnostics(uri, after=mark) == []
+        s.change(uri, ODD_BREAKS)
+        (found,) = await s.diagnostics(uri)
+        ignore = titled(await s.actions(uri, found.range), "Ignore SER302 with `# noqa: SER302`")
+        mark = s.mark()
+        noqa = s.apply(ignore, uri)
+        assert noqa == ODD_BREAKS.replace('"a.h5")\n', '"a.h5")  # noqa: SER302\n')
+        assert await s.diagnostics(uri, after=mark) == []
+
+    server.drive(scenario)
+
 
 EMOJI = """\
 import keras
@@ -716,6 +859,50 @@ def test_config_reload_on_watched_files_and_on_save(tmp_path: Path, server: Shar
     server.drive(scenario)
 
 
+TRAIN = 'import keras\nm = keras.models.load_model("m.keras")\n'
+GENERATED = "import keras\n\n\nclass Scale(keras.layers.Layer):\n    pass\n"
+
+
+def test_excluded_files_are_not_checked_and_do_not_join_the_project(
+    tmp_path: Path, server: Shared
+) -> None:
+    """As ruff's server (and whether or not ``force-exclude`` is set): a file the configuration
+    excludes gets no diagnostics and no code actions, and its text (open, saved, or changed on
+    disk) never reaches the other files' findings, as ``serialint check`` never reads it."""
+    config = '[tool.serialint]\nkeras-version = 3\nextend-exclude = ["gen"]\n'
+    write(tmp_path, {"pyproject.toml": config, "train.py": TRAIN, "gen/x.py": GENERATED})
+
+    async def scenario(s: Session) -> None:
+        train = s.open(tmp_path / "train.py")
+        assert await s.diagnostics(train) == []
+        generated = s.open(tmp_path / "gen" / "x.py")
+        assert await s.diagnostics(generated) == []  # SER101 otherwise
+        assert await s.actions(generated, whole_line(3)) == []
+        mark = s.mark()
+        s.change(train, TRAIN + "\n")
+        assert await s.diagnostics(train, after=mark) == []  # SER401 (`Scale`) otherwise
+
+        s.change(generated, GENERATED.replace("Scale", "Shift"))
+        await s.diagnostics(generated)
+        (tmp_path / "gen" / "x.py").write_text(GENERATED.replace("Scale", "Shift"))
+        s.save(generated)
+        (tmp_path / "gen" / "y.py").write_text(GENERATED)
+        s.client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(
+                [
+                    types.FileEvent(
+                        (tmp_path / "gen" / "y.py").as_uri(), types.FileChangeType.Created
+                    )
+                ]
+            )
+        )
+        mark = s.mark()
+        s.change(train, TRAIN)
+        assert await s.diagnostics(train, after=mark) == []
+
+    server.drive(scenario)
+
+
 def test_unknown_rule_in_config_is_reported_not_fatal(tmp_path: Path, server: Shared) -> None:
     write(tmp_path, {"serialint.toml": 'select = ["SER999"]\n', "s.py": SCRIPT})
 
@@ -761,6 +948,30 @@ def test_syntax_error_and_recovery(tmp_path: Path, server: Shared) -> None:
     server.drive(scenario)
 
 
+def test_a_document_over_the_size_limit_gets_one_diagnostic(tmp_path: Path, server: Shared) -> None:
+    """As ``serialint check``: a file over 1 MiB is not checked, whether read from disk or an
+    editor's buffer, and saying so is quick."""
+    big = EMOJI + "x = 1\n" * 200_000  # 1.1 MiB, and an SER302 the rules would find
+    write(tmp_path, {"big.py": big})
+
+    async def scenario(s: Session) -> None:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        uri = s.open(tmp_path / "big.py")
+        (found,) = await s.diagnostics(uri)
+        assert found.code == "SER000"
+        assert "over the 1 MiB limit" in found.message
+        mark = s.mark()
+        s.change(uri, big + "y = 2\n" * 1000)
+        (found,) = await s.diagnostics(uri, after=mark)
+        assert found.code == "SER000"
+        assert await s.actions(uri, whole_line(3)) == []
+        assert await s.hover(uri, 3, 0) is None
+        assert loop.time() - started < 5.0
+
+    server.drive(scenario)
+
+
 def test_close_clears_diagnostics(tmp_path: Path, server: Shared) -> None:
     root = project(tmp_path)
 
@@ -777,6 +988,29 @@ def test_close_clears_diagnostics(tmp_path: Path, server: Shared) -> None:
         )
 
     server.drive(scenario)
+
+
+SERVE = "import sys; from serialint.lsp import serve; sys.exit(serve())"
+
+
+@pytest.mark.parametrize("argv", [["-c", SERVE], ["-m", "serialint", "server"]])
+def test_exit_code_follows_shutdown(argv: list[str], tmp_path: Path) -> None:
+    """LSP: ``exit`` after ``shutdown`` ends the process with 0, ``exit`` alone with 1, from
+    :func:`serialint.lsp.serve` and from ``serialint server``, which exits with what it returns."""
+    codes: list[int | None] = []
+
+    async def scenario() -> None:
+        for shut_down in (True, False):
+            async with session(None, cwd=tmp_path, argv=argv) as s:
+                process = s.client._server
+                assert process is not None
+                if shut_down:
+                    await asyncio.wait_for(s.client.shutdown_async(None), WAIT_S)
+                s.client.exit(None)
+                codes.append(await asyncio.wait_for(process.wait(), WAIT_S))
+
+    run(scenario)
+    assert codes == [0, 1]
 
 
 def test_lone_file_outside_any_project_with_the_lsp_alias(tmp_path: Path) -> None:

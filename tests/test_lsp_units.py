@@ -3,6 +3,7 @@ document's project is found.  (tests/test_lsp_server.py drives the real server o
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -24,19 +25,28 @@ from serialint.lsp.actions import (
     wanted,
 )
 from serialint.lsp.diagnostics import diagnostics
+from serialint.lsp.documents import Documents, apply_change
 from serialint.lsp.hover import code_at, hover_text, suppression_codes
 from serialint.lsp.positions import LineIndex, units
-from serialint.lsp.projects import resolve
+from serialint.lsp.projects import Projects, resolve
 from serialint.lsp.settings import Settings
+from serialint.lsp.uris import fs_path, uri_key
+from serialint.suppress import noqa_edit
 
 EMOJI = "\N{GRINNING FACE}"  # outside the BMP: 1 character, 2 UTF-16 units, 4 UTF-8 bytes
+
+
+def lsp_lines(text: str) -> list[str]:
+    """The text's lines with their breaks, as LSP counts them: at \\n, \\r\\n and \\r only
+    (not at the form feeds, U+2028 and others ``str.splitlines`` breaks at)."""
+    return re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", text)
 
 
 def client_apply(text: str, edits: list[types.TextEdit], encoding: str) -> str:
     """What an editor does with LSP edits (written apart from the server's code)."""
 
     def offset(position: types.Position) -> int:
-        lines = text.splitlines(keepends=True) or [""]
+        lines = lsp_lines(text) or [""]
         if position.line >= len(lines):
             return len(text)
         start = sum(len(line) for line in lines[: position.line])
@@ -88,8 +98,10 @@ def test_positions_are_clamped() -> None:
 
 # -- edits -------------------------------------------------------------------------------------
 
+# With characters str.splitlines breaks at and LSP does not (a form feed, U+2028, NEL).
 _TEXT = st.lists(
-    st.sampled_from(["a", "b", " ", "\n", "\r\n", "\r", EMOJI, "é", "#"]), max_size=30
+    st.sampled_from(["a", "b", " ", "\n", "\r\n", "\r", EMOJI, "é", "#", "\x0c", "\u2028", "\x85"]),
+    max_size=30,
 ).map("".join)
 
 
@@ -153,6 +165,83 @@ def test_minimal_edit_is_small_and_keeps_crlf_whole() -> None:
     (edit,) = minimal_edit("x\r\ny", "x\rz", "utf-16")
     assert edit.range.start == types.Position(0, 1)  # not between \r and \n
     assert client_apply("x\r\ny", [edit], "utf-16") == "x\rz"
+
+
+# -- document sync -----------------------------------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    _TEXT,
+    st.integers(0, 30),
+    st.integers(0, 30),
+    st.sampled_from(["", "x", "\n", f"{EMOJI}\x0c\r\n"]),
+    st.sampled_from(["utf-8", "utf-16", "utf-32"]),
+)
+def test_a_range_change_replaces_exactly_its_range(
+    text: str, a: int, b: int, new: str, encoding: str
+) -> None:
+    start, end = sorted((min(a, len(text)), min(b, len(text))))
+    if any(0 < o < len(text) and text[o - 1 : o + 1] == "\r\n" for o in (start, end)):
+        return  # not a position: between \r and \n is the end of the line
+    index = LineIndex.of(text)
+    where = types.Range(index.lsp_position(start, encoding), index.lsp_position(end, encoding))
+    change = types.TextDocumentContentChangePartial(where, new)
+    assert apply_change(text, change, encoding) == text[:start] + new + text[end:]
+    assert apply_change(text, types.TextDocumentContentChangeWholeDocument(new), encoding) == new
+
+
+def test_range_changes_count_lsp_lines_and_clamp() -> None:
+    text = 'a\x0cb\n\u2028\r\nx = "h5"'  # 3 LSP lines; str.splitlines sees 5
+    at = types.Position
+    partial = types.TextDocumentContentChangePartial
+    assert apply_change(text, partial(types.Range(at(2, 5), at(2, 7)), "keras"), "utf-16") == (
+        text.replace("h5", "keras")
+    )
+    # Past a line's end: its end; past the last line: the end of the text.
+    assert apply_change(text, partial(types.Range(at(0, 99), at(0, 99)), "!"), "utf-16") == (
+        text.replace("b\n", "b!\n")
+    )
+    assert apply_change(text, partial(types.Range(at(9, 0), at(9, 9)), "\n"), "utf-16") == (
+        text + "\n"
+    )
+
+
+def test_documents_are_found_by_any_spelling_of_their_uri() -> None:
+    documents = Documents()
+    opened = "file:///tmp/my%20project%2B%C3%BC/m.py"
+    documents.opened(types.TextDocumentItem(opened, "python", 1, "a\x0cb\nc\n"))
+    for spelling in (opened, "file:///tmp/my project+ü/m.py", opened.replace("%C3%BC", "%c3%bc")):
+        document = documents.get(spelling)
+        assert document is not None and document.uri == opened  # answered under this URI
+    change = types.TextDocumentContentChangePartial(
+        types.Range(types.Position(1, 0), types.Position(1, 1)), "d"
+    )
+    changed = documents.changed("file:///tmp/my project+ü/m.py", 2, [change], "utf-16")
+    assert changed is not None and (changed.text, changed.version) == ("a\x0cb\nd\n", 2)
+    assert documents.changed("file:///tmp/other.py", 2, [change], "utf-16") is None
+    assert documents.closed(opened.replace("%2B", "+")) is changed
+    assert documents.all() == []
+
+
+# -- URIs --------------------------------------------------------------------------------------
+
+
+def test_file_uris_name_decoded_paths() -> None:
+    assert fs_path("file:///home/me/my%20project%2B%C3%BC/m.py") == "/home/me/my project+ü/m.py"
+    assert fs_path("file:///home/me/a%23b%3Fc.py") == "/home/me/a#b?c.py"
+    assert fs_path("file://localhost/x.py") == "/x.py"
+    assert fs_path("FILE:///x.py") == "/x.py"
+    assert fs_path("file:///c%3A/x.py", windows=False) == "/c:/x.py"  # an ordinary path there
+    for name in ("untitled:Untitled-1", "vscode-notebook-cell:/x.ipynb#1", "file://[x/", "file:"):
+        assert fs_path(name) is None
+
+
+def test_windows_file_uris() -> None:
+    for spelling in ("file:///c%3A/Users/me/my%20p/m.py", "file:///c:/Users/me/my%20p/m.py"):
+        assert fs_path(spelling, windows=True) == "c:\\Users\\me\\my p\\m.py"
+    assert fs_path("file://server/share/m.py", windows=True) == "\\\\server\\share\\m.py"
+    assert uri_key("file:///c%3A/m.py") == uri_key("file:///c:/m.py")
 
 
 def test_wanted_kinds_nest() -> None:
@@ -289,6 +378,31 @@ def test_settings_read_what_clients_send() -> None:
 # -- which project a document belongs to -------------------------------------------------------
 
 
+def test_excluded_files_are_never_checked_or_read(
+    tmp_path: Path, catalogue: dict[str, RuleDoc]
+) -> None:
+    """Whatever ``force-exclude`` says: an excluded file is not linted, and its buffer and its
+    saved text never join the project's facts."""
+    (tmp_path / "gen").mkdir()
+    (tmp_path / "gen" / "x.py").write_text(LAYER)
+    for table in (
+        'exclude = ["gen"]\n',
+        'extend-exclude = ["gen/*.py"]\nforce-exclude = true\n',
+    ):
+        (tmp_path / "serialint.toml").write_text(table)
+        projects = Projects(catalogue)
+        excluded = tmp_path / "gen" / "x.py"
+        project, result = projects.lint(excluded, LAYER + "\n", [])
+        assert result is None
+        assert project.buffers == {} and project.current is project.base
+        assert projects.saved(excluded) is None
+        assert projects.disk_changed([(excluded, True), (tmp_path / "gen" / "y.py", True)]) == []
+        assert project.base.files.keys().isdisjoint({excluded.resolve()})
+        train = tmp_path / "train.py"
+        _, checked = projects.lint(train, "x = 1\n", [])
+        assert checked is not None and checked.findings == []
+
+
 def test_resolution_follows_the_cli(tmp_path: Path, catalogue: dict[str, RuleDoc]) -> None:
     configured = tmp_path / "configured"
     (configured / "sub").mkdir(parents=True)
@@ -319,3 +433,14 @@ def test_resolution_follows_the_cli(tmp_path: Path, catalogue: dict[str, RuleDoc
     lone = resolve(tmp_path / "elsewhere" / "m.py", [folder], catalogue)
     assert lone.paths == ((tmp_path / "elsewhere" / "m.py").resolve(),)
     assert lone.config.root == (tmp_path / "elsewhere").resolve()
+
+
+def test_a_noqa_on_a_last_line_without_a_line_break_stays_on_that_line() -> None:
+    """The reviewer's case: "Ignore" put the comment on a new line, which suppressed nothing."""
+    text = 'import keras\nmodel.save("a.h5")'
+    edit = noqa_edit(text, 2, {"SER302"})
+    assert edit is not None
+    [lsp_edit] = text_edits(text, [edit], "utf-16")
+    assert lsp_edit.new_text == "  # noqa: SER302"
+    assert client_apply(text, [lsp_edit], "utf-16") == apply_edits(text, [edit])
+    assert apply_edits(text, [edit]) == 'import keras\nmodel.save("a.h5")  # noqa: SER302'

@@ -422,8 +422,7 @@ def _server() -> int:
             f"the language server needs pygls ({error}); install it with "
             "`pip install 'serialint[lsp]'`"
         ) from None
-    serve()
-    return EXIT_CLEAN
+    return serve()  # 0 after shutdown then exit; 1 when the client exits without shutdown
 
 
 def _report_rejected(result: LintResult) -> None:

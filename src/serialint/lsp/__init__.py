@@ -12,6 +12,10 @@ from serialint.lsp.server import SerialintServer, build_server
 __all__ = ["SerialintServer", "build_server", "serve"]
 
 
-def serve() -> None:
-    """Run the language server on stdin/stdout until the client tells it to exit."""
-    build_server().start_io()
+def serve() -> int:
+    """Run the language server on stdin/stdout until the client tells it to exit (or goes
+    away).  Returns the process's exit code: 0 when the client sent ``shutdown`` first, else 1
+    (LSP: an ``exit`` without ``shutdown`` is an error)."""
+    server = build_server()
+    server.start_io()
+    return server.exit_code

@@ -13,7 +13,7 @@ from pathlib import Path
 from lsprotocol import types
 
 from serialint.findings import Edit, Finding
-from serialint.fixes import FixMode, fix_text, newline_of
+from serialint.fixes import FixMode, edit_spans, fix_text
 from serialint.lsp.positions import LineIndex
 from serialint.source import SourceFile
 from serialint.suppress import noqa_edit
@@ -43,26 +43,17 @@ def wanted(kind: str, only: Sequence[str] | None) -> bool:
 
 def text_edits(text: str, edits: Sequence[Edit], encoding: str) -> list[types.TextEdit]:
     """``edits`` as LSP text edits with exactly the effect of :func:`serialint.fixes.apply_edits`
-    (inserted line breaks follow the file's; text added past a last line without a line break
-    starts a new line)."""
+    (both read them through :func:`serialint.fixes.edit_spans`)."""
     index = LineIndex.of(text)
-    newline = newline_of(text)
-    result = []
-    for edit in edits:
-        start = index.offset(edit.start)
-        end = max(start, index.offset(edit.end))
-        content = edit.content.replace("\n", newline)
-        if start == len(text) and text and not text.endswith(("\n", "\r")) and content:
-            content = newline + content
-        result.append(
-            types.TextEdit(
-                range=types.Range(
-                    index.lsp_position(start, encoding), index.lsp_position(end, encoding)
-                ),
-                new_text=content,
-            )
+    return [
+        types.TextEdit(
+            range=types.Range(
+                index.lsp_position(start, encoding), index.lsp_position(end, encoding)
+            ),
+            new_text=content,
         )
-    return result
+        for start, end, content in edit_spans(text, edits)
+    ]
 
 
 def minimal_edit(before: str, after: str, encoding: str) -> list[types.TextEdit]:

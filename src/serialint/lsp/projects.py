@@ -6,6 +6,10 @@ A document's project is found as ``serialint check`` finds it for that file: the
 configuration file; else the nearest project marker (``.git``, ``pyproject.toml``, ...); else
 the innermost workspace folder holding it (as ``serialint check`` run in that folder); else the
 file alone, rooted at its directory.
+
+A file its project's ``exclude``/``extend-exclude`` matches is not checked (as ruff's server
+does, whether or not ``force-exclude`` is set): :meth:`Projects.lint` answers None for it, and its
+text, open or saved, never joins the project's facts (the CLI never indexes it either).
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ from serialint.config import (
     config_for,
     find_config_file,
 )
-from serialint.engine import enabled_codes
+from serialint.engine import enabled_codes, exclude_matcher
+from serialint.files import ExcludeMatcher
 from serialint.findings import FileResult, Finding
 from serialint.paths import relative_parts, resolved
 from serialint.source import SourceFile, read_source
@@ -85,6 +90,14 @@ class Project:
     base: Workspace  # the files as they are on disk
     current: Workspace  # ... with the open documents' texts instead
     buffers: dict[Path, str] = field(default_factory=dict)  # resolved path -> editor text
+    matcher: ExcludeMatcher = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.matcher = exclude_matcher(self.resolution.config)
+
+    def excluded(self, path: Path) -> bool:
+        """Whether the configuration excludes ``path`` (then it is never checked or read)."""
+        return self.matcher.excluded(resolved(path))
 
     def disk_text(self, path: Path) -> str | None:
         read = self.base.files.get(path)
@@ -120,17 +133,25 @@ class Projects:
         return project
 
     def track(self, path: Path, text: str, folders: Sequence[Path]) -> Project:
-        """Make ``text`` (an open document) what ``path`` holds in its project."""
+        """Make ``text`` (an open document) what ``path`` holds in its project, unless the
+        project excludes ``path``."""
         key = resolved(path)
         project = self.project(path, folders)
+        if project.excluded(key):
+            return project
         if project.buffers.get(key) != text:
             project.buffers[key] = text
             project.current = project.current.replaced({key: text})
         return project
 
-    def lint(self, path: Path, text: str, folders: Sequence[Path]) -> tuple[Project, FileResult]:
-        """Lint the open document ``path`` whose text is ``text``, within its project."""
+    def lint(
+        self, path: Path, text: str, folders: Sequence[Path]
+    ) -> tuple[Project, FileResult | None]:
+        """Lint the open document ``path`` whose text is ``text``, within its project (None:
+        the project excludes it)."""
         project = self.track(path, text, folders)
+        if project.excluded(path):
+            return project, None
         return project, project.current.lint_file(resolved(path))
 
     def close(self, path: Path) -> None:
@@ -146,10 +167,11 @@ class Projects:
             )
 
     def saved(self, path: Path) -> Project | None:
-        """The document was saved: its project's disk facts take the file's new contents."""
+        """The document was saved: its project's disk facts take the file's new contents.
+        Returns its project, or None when there is none yet or it excludes the file."""
         key = resolved(path)
         project = self._find(self._of.get(key))
-        if project is None:
+        if project is None or project.excluded(key):
             return None
         read = read_source(key)
         if isinstance(read, SourceFile) and read.text != project.disk_text(key):
@@ -170,7 +192,11 @@ class Projects:
         touched: list[Project] = []
         for project in self._projects.values():
             root = project.base.config.root
-            inside = [(resolved(p), c) for p, c in changes if relative_parts(p, root) is not None]
+            inside = [
+                (resolved(p), c)
+                for p, c in changes
+                if relative_parts(p, root) is not None and not project.excluded(p)
+            ]
             if not inside:
                 continue
             if any(created_or_deleted for _, created_or_deleted in inside):

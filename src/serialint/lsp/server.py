@@ -5,6 +5,16 @@ in between, diagnostics and edits out.
 Everything runs on the server's event loop, one message at a time.  A document's changes are
 linted once the typing pauses (``debounce`` seconds); opening, saving and any request on the
 document lint it at once.
+
+Documents are synchronised in full (``TextDocumentSyncKind.Full``) and kept by the server
+itself (:mod:`serialint.lsp.documents`), not read from pygls' workspace: pygls applies
+incremental changes with ``str.splitlines``, which breaks lines where LSP does not (form feeds,
+``\x1c``, U+2028, ...), and rewrites the client's positions in place while doing it, so its text
+would drift from the editor's.  A whole Python file per change costs next to nothing.
+
+Everything kept per document is keyed by :func:`~serialint.lsp.uris.uri_key` (the decoded
+URI), whatever spelling of its URI a message uses; diagnostics are published under the URI the
+client opened the document with.
 """
 
 from __future__ import annotations
@@ -15,12 +25,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
-from pygls.uris import to_fs_path
-from pygls.workspace import TextDocument
 
 from serialint import __version__
 from serialint.api import lint_source
@@ -29,10 +36,12 @@ from serialint.config import CONFIG_FILES
 from serialint.findings import Finding
 from serialint.lsp.actions import KINDS, Document, code_actions
 from serialint.lsp.diagnostics import diagnostics
+from serialint.lsp.documents import Documents, OpenDocument, is_python
 from serialint.lsp.hover import code_at, hover_text
 from serialint.lsp.positions import UTF16, LineIndex
 from serialint.lsp.projects import Project, Projects, is_config_file
 from serialint.lsp.settings import SECTION, Settings
+from serialint.lsp.uris import document_path, uri_key
 from serialint.paths import resolved
 
 logger = logging.getLogger(__name__)
@@ -53,38 +62,31 @@ class Linted:
     project: Project
 
 
-def document_path(uri: str) -> Path | None:
-    """The file a ``file:`` URI names (None for ``untitled:`` and other schemes)."""
-    if urlparse(uri).scheme != "file":
-        return None
-    path = to_fs_path(uri)
-    return Path(path) if path else None
-
-
-def is_python(document: TextDocument) -> bool:
-    path = document_path(document.uri)
-    if path is None:
-        return False
-    if path.suffix == ".py":
-        return True
-    return document.language_id == "python" and path.suffix != ".pyi"
-
-
 class SerialintServer(LanguageServer):
     """The language server's state: the projects, the settings, the last lint of each document."""
 
     def __init__(self, debounce: float = DEBOUNCE_S) -> None:
-        super().__init__("serialint", __version__)
+        super().__init__(
+            "serialint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Full
+        )
         self.debounce = debounce
         self.catalogue: dict[str, RuleDoc] = load_catalogue()
         self.projects = Projects(self.catalogue)
         self.settings = Settings()
-        self.linted: dict[str, Linted] = {}
-        self._pending: dict[str, asyncio.TimerHandle] = {}
+        self.documents = Documents()
+        self.shutdown_requested = False  # the client sent `shutdown` (before `exit`)
+        self.linted: dict[str, Linted] = {}  # by uri_key
+        self._pending: dict[str, asyncio.TimerHandle] = {}  # by uri_key
         self._shown: set[str] = set()  # messages already shown to the user
         self._tasks: set[asyncio.Future[None]] = set()  # running background requests
 
     # -- what the client told us ----------------------------------------------------------
+
+    @property
+    def exit_code(self) -> int:
+        """The process's exit code once the connection ends: 0 after a `shutdown` request, 1
+        otherwise (an `exit` without `shutdown`, or the client going away), as LSP asks."""
+        return 0 if self.shutdown_requested else 1
 
     @property
     def encoding(self) -> str:
@@ -102,8 +104,8 @@ class SerialintServer(LanguageServer):
             found.append(root)
         return found
 
-    def open_python(self) -> list[TextDocument]:
-        return [d for d in self.workspace.text_documents.values() if is_python(d)]
+    def open_python(self) -> list[OpenDocument]:
+        return [d for d in self.documents.all() if is_python(d)]
 
     def markdown_hover(self) -> bool:
         hover = self.client_capabilities.text_document and (
@@ -135,25 +137,29 @@ class SerialintServer(LanguageServer):
 
     # -- linting ----------------------------------------------------------------------------
 
-    def lint(self, document: TextDocument) -> Linted | None:
-        """Lint ``document`` now, publish its diagnostics, and keep the result."""
-        self._cancel(document.uri)
+    def lint(self, document: OpenDocument) -> Linted | None:
+        """Lint ``document`` now, publish its diagnostics, and keep the result.  A file its
+        project excludes gets no diagnostics (and so no code actions)."""
+        key = uri_key(document.uri)
+        self._cancel(key)
         path = document_path(document.uri)
         if path is None or not is_python(document):
             return None
-        text = document.source
+        text = document.text
         try:
             started = time.perf_counter()
             project, result = self.projects.lint(path, text, self.folders())
             self._report_config(project)
-            found = tuple(result.findings)
+            if result is None:
+                logger.debug("%s is excluded by its configuration: not checked", path)
+            found = tuple(result.findings) if result is not None else ()
             published = tuple(diagnostics(found, text, self.encoding, self.catalogue))
         except Exception as error:  # a bug must not take the editor's linting down
             logger.exception("linting %s failed", path)
             self.tell(f"serialint: internal error linting {path}: {type(error).__name__}: {error}")
             return None
         linted = Linted(text, document.version, found, published, project)
-        self.linted[document.uri] = linted
+        self.linted[key] = linted
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(
                 uri=document.uri, diagnostics=list(published), version=document.version
@@ -164,39 +170,43 @@ class SerialintServer(LanguageServer):
 
     def current(self, uri: str) -> Linted | None:
         """The document's lint for its current text (linting it again if it changed)."""
-        document = self.workspace.text_documents.get(uri)
+        document = self.documents.get(uri)
         if document is None:
             return None
-        linted = self.linted.get(uri)
-        if linted is not None and linted.text == document.source:
+        linted = self.linted.get(uri_key(uri))
+        if linted is not None and linted.text == document.text:
             return linted
         return self.lint(document)
 
     def lint_later(self, uri: str) -> None:
-        self._cancel(uri)
+        key = uri_key(uri)
+        self._cancel(key)
         if self.debounce <= 0:
-            self._lint_uri(uri)
+            self._lint_uri(key)
             return
         loop = asyncio.get_running_loop()
-        self._pending[uri] = loop.call_later(self.debounce, self._lint_uri, uri)
+        self._pending[key] = loop.call_later(self.debounce, self._lint_uri, key)
 
-    def _lint_uri(self, uri: str) -> None:
-        self._pending.pop(uri, None)
-        document = self.workspace.text_documents.get(uri)
+    def _lint_uri(self, key: str) -> None:
+        self._pending.pop(key, None)
+        document = self.documents.get(key)
         if document is not None:
             self.lint(document)
 
-    def _cancel(self, uri: str) -> None:
-        handle = self._pending.pop(uri, None)
+    def _cancel(self, key: str) -> None:
+        handle = self._pending.pop(key, None)
         if handle is not None:
             handle.cancel()
 
     def lint_project(self, project: Project | None, done: str | None = None) -> None:
-        """Lint again every open document of ``project`` (all of them for None) but ``done``."""
+        """Lint again every open document of ``project`` (all of them for None) but ``done``
+        (a URI)."""
+        skipped = uri_key(done) if done is not None else None
         for document in self.open_python():
-            if document.uri == done:
+            key = uri_key(document.uri)
+            if key == skipped:
                 continue
-            linted = self.linted.get(document.uri)
+            linted = self.linted.get(key)
             if project is None or linted is None or linted.project is project:
                 self.lint(document)
 
@@ -212,7 +222,7 @@ class SerialintServer(LanguageServer):
             if path is None:
                 continue
             try:  # every buffer first, so that each lint sees all of them
-                self.projects.track(path, document.source, folders)
+                self.projects.track(path, document.text, folders)
             except Exception:
                 logger.exception("reading the project of %s failed", path)
         self.lint_project(None)
@@ -243,10 +253,10 @@ class SerialintServer(LanguageServer):
         return code_actions(document, pairs, params.range, params.context, fixed_all)
 
     def hover(self, params: types.HoverParams) -> types.Hover | None:
-        document = self.workspace.text_documents.get(params.text_document.uri)
+        document = self.documents.get(params.text_document.uri)
         if document is None or not is_python(document):
             return None
-        index = LineIndex.of(document.source)
+        index = LineIndex.of(document.text)
         line_number = params.position.line
         if line_number >= len(index.starts):
             return None
@@ -275,14 +285,19 @@ class SerialintServer(LanguageServer):
 
     def closed(self, uri: str) -> None:
         """The document is closed: forget it, and clear its diagnostics."""
-        self._cancel(uri)
-        self.linted.pop(uri, None)
+        key = uri_key(uri)
+        document = self.documents.closed(uri)
+        self._cancel(key)
+        self.linted.pop(key, None)
         path = document_path(uri)
         if path is not None:
             self.projects.close(path)
-        self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
-        )
+        if document is None or is_python(document):
+            self.text_document_publish_diagnostics(  # under the URI they were published with
+                types.PublishDiagnosticsParams(
+                    uri=document.uri if document else uri, diagnostics=[]
+                )
+            )
 
     def saved(self, params: types.DidSaveTextDocumentParams) -> None:
         path = document_path(params.text_document.uri)
@@ -291,12 +306,13 @@ class SerialintServer(LanguageServer):
         if is_config_file(path):
             self.reload(f"{path} was saved")
             return
-        document = self.workspace.text_documents.get(params.text_document.uri)
+        document = self.documents.get(params.text_document.uri)
         if document is None or not is_python(document):
             return
         project = self.projects.saved(path)
         self.lint(document)  # its project, if new, is read now
-        self.lint_project(project, done=document.uri)
+        if project is not None:  # None: nothing the other documents see changed
+            self.lint_project(project, done=document.uri)
 
     def watched_files_changed(self, params: types.DidChangeWatchedFilesParams) -> None:
         paths = [(document_path(c.uri), c.type) for c in params.changes]
@@ -371,14 +387,21 @@ def build_server(debounce: float = DEBOUNCE_S) -> SerialintServer:
         await server.watch_files()
         await server.pull_settings()
 
+    @server.feature(types.SHUTDOWN)
+    def shutdown(params: None) -> None:
+        server.shutdown_requested = True
+
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(params: types.DidOpenTextDocumentParams) -> None:
-        server.lint(server.workspace.get_text_document(params.text_document.uri))
+        server.lint(server.documents.opened(params.text_document))
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(params: types.DidChangeTextDocumentParams) -> None:
-        document = server.workspace.get_text_document(params.text_document.uri)
-        if is_python(document):
+        identifier = params.text_document
+        document = server.documents.changed(
+            identifier.uri, identifier.version, params.content_changes, server.encoding
+        )
+        if document is not None and is_python(document):
             server.lint_later(document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
