@@ -66,7 +66,8 @@ class LintResult:
 
     @property
     def findings(self) -> list[Finding]:
-        found = [f for r in self.files for f in r.findings] + self.problems
+        """Every finding as reported (in a notebook, rows counted within the cell)."""
+        found = [f for r in self.files for f in r.reported()] + self.problems
         return sorted(found, key=lambda f: f.sort_key)
 
     @classmethod
@@ -137,6 +138,7 @@ class Workspace:
             result.findings = [read] if DIAGNOSTIC_CODE in self.codes else []
             return result
         result.lines = read.source.lines
+        result.cells = read.cells
         found = run_rules(read, self.project, self.config, self.catalogue, self.codes)
         ignores = PerFileIgnores(self.config.root, self.config.per_file_ignores)
         result.findings = suppress(
@@ -171,8 +173,10 @@ class Workspace:
         for path, text in texts.items():
             key = resolved(path)
             before = files.get(key)
-            like = before.source if isinstance(before, FileFacts) else None
-            files[key] = read_file(path, text, like)
+            if isinstance(before, FileFacts):
+                files[key] = read_file(path, text, before.source, before.notebook)
+            else:
+                files[key] = read_file(path, text)
         project = join(_facts(files), self.config, self.packaging)
         return Workspace(self.config, self.codes, self.catalogue, self.packaging, files, project)
 
@@ -324,8 +328,8 @@ def add_noqa(
                 edits.append(edit)
                 done.added += on_row
         marked = apply_edits(text, edits)
-        data = encoded(read.source, marked)
-        if parse_problem(marked, text) is not None or bytes_problem(data) is not None:
+        data = stored_form(read, marked)
+        if parse_problem(marked, text) is not None or data is None:
             # Never write a file that would no longer parse: its findings stay unmarked.
             marked_here = [f for f in done.added if f in findings]
             done.added = [f for f in done.added if f not in findings]
@@ -357,27 +361,45 @@ def _lint_paths(
     if fix is FixMode.NONE:
         return workspace, outcome
     original = {
-        resolved(p): f.source
-        for p in targets
-        if isinstance(f := workspace.files[resolved(p)], FileFacts)
+        resolved(p): f for p in targets if isinstance(f := workspace.files[resolved(p)], FileFacts)
     }
+    first = {resolved(r.path): r for r in outcome.files}
     workspace, texts = _fix_rounds(workspace, targets, outcome, fix)
     for key, text in texts.items():
-        source = original[key]
-        if text == source.text:
+        read = original[key]
+        if text == read.source.text:
             continue
-        problem = bytes_problem(encoded(source, text))
-        if problem is not None:
-            # The text parses but the bytes written would not (a coding cookie pushed down):
-            # nothing is written, and the fixes of this file are reported as dropped.
+        written = stored_form(read, text)
+        if written is None:
+            # The text parses but could not be stored (a coding cookie pushed down; a notebook
+            # whose JSON layout could not be kept): nothing is written, the fixes of this file
+            # are reported as dropped, and its findings are what they were.
             unwritten = [f for f in outcome.fixed if resolved(f.path) == key]
             outcome.fixed = [f for f in outcome.fixed if resolved(f.path) != key]
             outcome.rejected += unwritten
+            outcome.files = [
+                _without_fixes(first[key]) if resolved(r.path) == key else r for r in outcome.files
+            ]
             continue
         if diff:
-            outcome.diffs.append(
-                unified_diff(key, source.text, text, relative_posix(key, config.root))
-            )
+            before = read.notebook.json_text if read.notebook else read.source.text
+            after = written.decode("utf-8") if read.notebook else text
+            outcome.diffs.append(unified_diff(key, before, after, relative_posix(key, config.root)))
         else:
-            write_atomically(source.path, encoded(source, text))
+            write_atomically(read.source.path, written)
     return workspace, outcome
+
+
+def _without_fixes(result: FileResult) -> FileResult:
+    return replace(result, findings=[replace(f, fix=None) for f in result.findings])
+
+
+def stored_form(read: FileFacts, text: str) -> bytes | None:
+    """The bytes that store ``text`` as the new contents of ``read``'s file (a module's source
+    in its encoding, BOM and line endings; a notebook's JSON with its code cells replaced), or
+    None when they cannot be written faithfully."""
+    if read.notebook is not None:
+        json_text = read.notebook.written(text)
+        return json_text.encode("utf-8") if json_text is not None else None
+    data = encoded(read.source, text)
+    return None if bytes_problem(data) is not None else data

@@ -429,7 +429,8 @@ def _report_rejected(result: LintResult) -> None:
     for finding in result.rejected:
         print(
             f"serialint: warning: the fix for {finding.code} at {finding.path}:{finding.start.row} "
-            "was not applied: the file would not parse afterwards; please report this",
+            "was not applied: the fixed file could not be written faithfully (it would not "
+            "parse, or its encoding or notebook layout could not be kept); please report this",
             file=sys.stderr,
         )
 

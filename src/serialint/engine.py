@@ -19,6 +19,14 @@ from serialint.config import Config
 from serialint.facts import ModuleFacts, facts_of
 from serialint.files import DEFAULT_EXCLUDES, ExcludeMatcher, discover
 from serialint.findings import Finding, Position
+from serialint.notebooks import (
+    CellMap,
+    Notebook,
+    NotebookError,
+    is_notebook,
+    read_notebook,
+    read_notebook_file,
+)
 from serialint.packaging import Packagings
 from serialint.paths import resolved
 from serialint.project import Module, Project
@@ -105,17 +113,34 @@ def discover_inputs(paths: Sequence[Path], config: Config) -> Inputs:
 
 @dataclass(frozen=True)
 class FileFacts:
-    source: SourceFile
+    source: SourceFile  # for a notebook: its code cells joined (notebooks.Notebook.python)
     facts: ModuleFacts
+    notebook: Notebook | None = None
+
+    @property
+    def cells(self) -> CellMap | None:
+        if self.notebook is None:
+            return None
+        return CellMap.of(self.source.text, self.notebook)
 
 
 def read_file(
-    path: Path, text: str | None = None, like: SourceFile | None = None
+    path: Path,
+    text: str | None = None,
+    like: SourceFile | None = None,
+    notebook: Notebook | None = None,
 ) -> FileFacts | Finding:
     """One file's source and facts (pure in the file's contents), or why it cannot be read.
-    ``text`` replaces what is on disk (an editor's buffer, a file being fixed)."""
+    ``text`` replaces what is on disk (an editor's buffer, a file being fixed: for a notebook,
+    the joined cells of ``notebook``)."""
     source: SourceFile | Finding
-    if text is None:
+    if text is None and is_notebook(path):
+        read = read_notebook_file(path)
+        if isinstance(read, Finding):
+            return read
+        notebook = read
+        source = SourceFile(path, notebook.python, "utf-8")
+    elif text is None:
         source = read_source(path)
     elif (too_big := size_problem(path, len(text.encode("utf-8", "surrogatepass")))) is not None:
         source = too_big  # an editor's buffer, standard input: the same limit as on disk
@@ -123,13 +148,25 @@ def read_file(
         source = SourceFile(
             path, text, like.encoding if like else "utf-8", like.bom if like else False
         )
+        if notebook is not None:
+            # Fixed cells: the notebook they would be stored as (for rows in its JSON).
+            written = notebook.written(text)
+            notebook = _reread(notebook, written) if written is not None else notebook
     if isinstance(source, Finding):
         return source
     with deep_recursion():
         facts = facts_of(source)
     if isinstance(facts, Finding):
-        return facts
-    return FileFacts(source, facts)
+        # A syntax error in a notebook is reported in its cell.
+        return CellMap.of(source.text).translate(facts) if notebook is not None else facts
+    return FileFacts(source, facts, notebook)
+
+
+def _reread(notebook: Notebook, json_text: str) -> Notebook:
+    try:
+        return read_notebook(json_text)
+    except NotebookError:
+        return notebook
 
 
 def join(facts: Iterable[ModuleFacts], config: Config, packaging: Packagings) -> Project:

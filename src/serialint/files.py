@@ -150,7 +150,7 @@ def _walk(top: Path, matcher: ExcludeMatcher, found: Discovery) -> Iterator[Path
         dirnames[:] = sorted(d for d in dirnames if not matcher.excluded(current / d))
         for name in sorted(filenames):
             file = current / name
-            if name.endswith(".py") and not matcher.excluded(file):
+            if name.endswith((".py", ".ipynb")) and not matcher.excluded(file):
                 if file.is_dir():
                     continue
                 yield file

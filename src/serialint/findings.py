@@ -5,6 +5,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # notebooks imports this module's dataclasses
+    from serialint.notebooks import CellMap
 
 
 class Severity(str, enum.Enum):
@@ -75,10 +79,14 @@ class Finding:
     runtime: Verdict | None = None  # with --confirm
     # The row a noqa comment for it goes on (where its line ends); set when suppression is read.
     noqa_row: int | None = None
+    # In a notebook, the cell (from 1) whose rows `start`, `end` and `noqa_row` count, once
+    # translated for the report (notebooks.CellMap); None for a module.
+    cell: int | None = None
+    file_row: int | None = None  # ... and the row of the notebook's JSON file holding that line
 
     @property
-    def sort_key(self) -> tuple[str, int, int, str]:
-        return (str(self.path), self.start.row, self.start.column, self.code)
+    def sort_key(self) -> tuple[str, int, int, int, str]:
+        return (str(self.path), self.cell or 0, self.start.row, self.start.column, self.code)
 
 
 @dataclass
@@ -87,4 +95,11 @@ class FileResult:
 
     path: Path
     findings: list[Finding] = field(default_factory=list)
-    lines: list[str] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)  # the joined code cells, for a notebook
+    cells: CellMap | None = None  # a notebook: where each row of `lines` comes from
+
+    def reported(self) -> list[Finding]:
+        """The findings as users see them (a notebook's rows counted within their cells)."""
+        if self.cells is None:
+            return self.findings
+        return [self.cells.translate(f) for f in self.findings]

@@ -9,7 +9,7 @@ from serialint.catalogue import RuleDoc
 from serialint.report.paths import display_path
 from serialint.report.summary import fixable as _fixable
 from serialint.report.summary import summary_lines
-from serialint.report.text import message_with_verdict
+from serialint.report.text import location, message_with_verdict
 
 
 def write(result: LintResult, catalogue: dict[str, RuleDoc], out: TextIO) -> None:
@@ -17,8 +17,7 @@ def write(result: LintResult, catalogue: dict[str, RuleDoc], out: TextIO) -> Non
     for f in findings:
         fixable = "[*] " if _fixable(f, result.unsafe_fixes) else ""
         out.write(
-            f"{display_path(f.path)}:{f.start.row}:{f.start.column}: "
-            f"{f.code} {fixable}{message_with_verdict(f)}\n"
+            f"{display_path(f.path)}:{location(f)}: {f.code} {fixable}{message_with_verdict(f)}\n"
         )
     for line in summary_lines(result, catalogue):
         out.write(line + "\n")

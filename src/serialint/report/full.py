@@ -16,6 +16,7 @@ from serialint.findings import Finding, VerdictKind
 from serialint.report.paths import display_path
 from serialint.report.summary import fixable as _fixable
 from serialint.report.summary import summary_lines
+from serialint.report.text import location
 
 _VERDICT_STYLES = {
     VerdictKind.CONFIRMED: "bold red",
@@ -36,7 +37,7 @@ def write(result: LintResult, catalogue: dict[str, RuleDoc], out: TextIO) -> Non
 
 
 def _write_one(console: Console, finding: Finding, lines: list[str], unsafe: bool) -> None:
-    where = f"{display_path(finding.path)}:{finding.start.row}:{finding.start.column}"
+    where = f"{display_path(finding.path)}:{location(finding)}"
     fixable = "[bold cyan]\\[*][/] " if _fixable(finding, unsafe) else ""
     console.print(
         f"[bold]{escape(where)}:[/] [bold red]{finding.code}[/] {fixable}{escape(finding.message)}"

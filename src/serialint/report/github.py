@@ -12,7 +12,7 @@ from typing import TextIO
 from serialint.api import LintResult
 from serialint.catalogue import RuleDoc
 from serialint.report.paths import project_path
-from serialint.report.text import message_with_verdict
+from serialint.report.text import file_row, location, message_with_verdict
 
 _LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
 
@@ -31,15 +31,19 @@ def write(result: LintResult, catalogue: dict[str, RuleDoc], out: TextIO) -> Non
         level = _LEVELS[doc.severity.value] if doc else "error"
         name = f" {doc.name}" if doc else ""
         path = project_path(f.path, result.root)
-        properties = ",".join(
-            [
-                f"title={_escape_property(f'serialint ({f.code}{name})')}",
-                f"file={_escape_property(path)}",
+        where = [
+            f"title={_escape_property(f'serialint ({f.code}{name})')}",
+            f"file={_escape_property(path)}",
+        ]
+        if f.cell is None:
+            where += [
                 f"line={f.start.row}",
                 f"col={f.start.column}",
                 f"endLine={f.end.row}",
                 f"endColumn={f.end.column}",
             ]
-        )
-        text = f"{path}:{f.start.row}:{f.start.column}: {f.code} {message_with_verdict(f)}"
+        else:  # a notebook: the row of its JSON that holds the line; its columns differ
+            where.append(f"line={file_row(f)}")
+        properties = ",".join(where)
+        text = f"{path}:{location(f)}: {f.code} {message_with_verdict(f)}"
         out.write(f"::{level} {properties}::{_escape_data(text)}\n")

@@ -19,7 +19,7 @@ from serialint.api import LintResult
 from serialint.catalogue import RuleDoc
 from serialint.findings import Finding
 from serialint.report.paths import project_path
-from serialint.report.text import message_with_verdict
+from serialint.report.text import cell_prefix, file_row, message_with_verdict
 
 _SEVERITIES = {"error": "major", "warning": "minor", "info": "info"}
 
@@ -48,13 +48,13 @@ def write(result: LintResult, catalogue: dict[str, RuleDoc], out: TextIO) -> Non
         doc = catalogue.get(f.code)
         entries.append(
             {
-                "description": f"{f.code}: {message_with_verdict(f)}",
+                "description": f"{f.code}: {cell_prefix(f)}{message_with_verdict(f)}",
                 "check_name": f.code,
                 "fingerprint": fingerprint,
                 "severity": _SEVERITIES[doc.severity.value] if doc else "major",
                 "location": {
                     "path": project_path(f.path, result.root),
-                    "lines": {"begin": f.start.row, "end": f.end.row},
+                    "lines": {"begin": file_row(f), "end": file_row(f) + f.end.row - f.start.row},
                 },
             }
         )

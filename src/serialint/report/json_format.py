@@ -32,7 +32,7 @@ def as_dict(finding: Finding, catalogue: dict[str, RuleDoc]) -> dict[str, Any]:
             ],
         }
     return {
-        "cell": None,
+        "cell": finding.cell,
         "code": finding.code,
         "end_location": _location(finding.end),
         "filename": os.path.abspath(finding.path),

@@ -10,8 +10,9 @@ from typing import TextIO
 
 from serialint.api import LintResult
 from serialint.catalogue import RuleDoc
+from serialint.findings import Finding
 from serialint.report.paths import project_path
-from serialint.report.text import message_with_verdict
+from serialint.report.text import location, message_with_verdict
 
 # Characters XML 1.0 cannot hold at all, even escaped (a backspace from "C:\models\best.h5").
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -22,6 +23,11 @@ def _xml(text: str) -> str:
     return _NOT_XML.sub(
         lambda m: m.group().encode("unicode_escape", "backslashreplace").decode(), text
     )
+
+
+def _where(finding: Finding) -> str:
+    cell = f"cell {finding.cell}, " if finding.cell is not None else ""
+    return f"{cell}line {finding.start.row}, col {finding.start.column}"
 
 
 def write(result: LintResult, catalogue: dict[str, RuleDoc], out: TextIO) -> None:
@@ -43,11 +49,11 @@ def write(result: LintResult, catalogue: dict[str, RuleDoc], out: TextIO) -> Non
                 suite,
                 "testcase",
                 name=f"org.serialint.{f.code}",
-                classname=f"{name}:{f.start.row}:{f.start.column}",
+                classname=f"{name}:{location(f)}",
             )
             message = _xml(message_with_verdict(f))
             failure = ET.SubElement(case, "failure", message=message)
-            failure.text = f"line {f.start.row}, col {f.start.column}, {message}"
+            failure.text = f"{_where(f)}, {message}"
     ET.indent(suites)
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
     out.write(ET.tostring(suites, encoding="unicode"))

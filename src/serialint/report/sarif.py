@@ -22,7 +22,7 @@ from serialint.findings import Edit, Finding, Position
 from serialint.paths import relative_parts, resolved
 from serialint.report.gitlab import fingerprints
 from serialint.report.json_format import runtime_dict
-from serialint.report.text import message_with_verdict
+from serialint.report.text import cell_prefix, file_row, message_with_verdict
 
 SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -88,12 +88,15 @@ def _result(
     entry: dict[str, Any] = {
         "ruleId": finding.code,
         "level": _LEVELS[doc.severity.value] if doc else "error",
-        "message": {"text": message_with_verdict(finding)},
+        "message": {"text": cell_prefix(finding) + message_with_verdict(finding)},
         "locations": [
             {
                 "physicalLocation": {
                     "artifactLocation": artifact,
-                    "region": _region(finding.start, finding.end),
+                    "region": _region(finding.start, finding.end)
+                    if finding.cell is None
+                    # A notebook: the row of its JSON holding the line (columns there differ).
+                    else {"startLine": file_row(finding)},
                 }
             }
         ],
@@ -101,7 +104,7 @@ def _result(
     }
     if finding.code in index:
         entry["ruleIndex"] = index[finding.code]
-    if finding.fix is not None:
+    if finding.fix is not None and finding.cell is None:  # a notebook's fix edits its cells
         entry["fixes"] = [
             {
                 "description": {"text": f"{finding.fix.message} ({finding.fix.applicability})"},
@@ -113,9 +116,18 @@ def _result(
                 ],
             }
         ]
+    properties: dict[str, Any] = {}
+    if finding.cell is not None:
+        properties["notebook"] = {
+            "cell": finding.cell,
+            "line": finding.start.row,
+            "column": finding.start.column,
+        }
     verdict = runtime_dict(finding)
     if verdict is not None:
-        entry["properties"] = {"runtime": verdict}
+        properties["runtime"] = verdict
+    if properties:
+        entry["properties"] = properties
     return entry
 
 
