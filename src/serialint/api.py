@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from serialint.catalogue import RuleDoc, load_catalogue
@@ -35,7 +36,7 @@ from serialint.fixes import (
     fix_text,
     parse_problem,
     unified_diff,
-    write_atomically,
+    write_if_unchanged,
 )
 from serialint.packaging import Packagings, read_packagings
 from serialint.paths import relative_posix, report_root, resolved
@@ -53,6 +54,7 @@ class LintResult:
     problems: list[Finding] = field(default_factory=list)  # paths that could not be checked
     fixed: list[Finding] = field(default_factory=list)  # findings whose fix was applied
     rejected: list[Finding] = field(default_factory=list)  # fixes dropped: they broke the file
+    stale: list[Path] = field(default_factory=list)  # not fixed: changed on disk meanwhile
     diffs: list[str] = field(default_factory=list)  # with --diff: what --fix would change
     # How the report is shown (set by the CLI): --unsafe-fixes makes unsafe fixes count as
     # available; --quiet prints the findings only; --show-fixes lists what --fix fixed.
@@ -82,6 +84,7 @@ class LintResult:
             problems=[p for r in results for p in r.problems],
             fixed=[f for r in results for f in r.fixed],
             rejected=[f for r in results for f in r.rejected],
+            stale=[p for r in results for p in r.stale],
             diffs=[d for r in results for d in r.diffs],
             semantics=" ".join(dict.fromkeys(r.semantics for r in results if r.semantics)),
             confirmation=Confirmation.merged(confirmations) if confirmations else None,
@@ -335,9 +338,11 @@ def add_noqa(
             done.added = [f for f in done.added if f not in findings]
             done.unmarked += marked_here
             continue
-        if edits:
-            write_atomically(read.source.path, data)
+        if edits and write_if_unchanged(read.source.path, data, partial(_unchanged, read)):
             done.files += 1
+        elif edits:  # changed on disk meanwhile: not marked
+            done.added = [f for f in done.added if f not in findings]
+            done.unmarked += findings
     return done
 
 
@@ -385,9 +390,25 @@ def _lint_paths(
             before = read.notebook.json_text if read.notebook else read.source.text
             after = written.decode("utf-8") if read.notebook else text
             outcome.diffs.append(unified_diff(key, before, after, relative_posix(key, config.root)))
-        else:
-            write_atomically(read.source.path, written)
+        elif not write_if_unchanged(read.source.path, written, partial(_unchanged, read)):
+            # Changed on disk since it was read (an editor saved it, another run fixed it):
+            # the fixes were computed from the old text, so they are not applied.
+            outcome.stale.append(read.source.path)
+            outcome.fixed = [f for f in outcome.fixed if resolved(f.path) != key]
+            outcome.files = [
+                _without_fixes(first[key]) if resolved(r.path) == key else r for r in outcome.files
+            ]
     return workspace, outcome
+
+
+def _unchanged(read: FileFacts) -> bool:
+    """Whether ``read``'s file still holds what was read."""
+    now = read_file(read.source.path)
+    if not isinstance(now, FileFacts):
+        return False
+    if read.notebook is not None:
+        return now.notebook is not None and now.notebook.json_text == read.notebook.json_text
+    return now.source.text == read.source.text and now.source.bom == read.source.bom
 
 
 def _without_fixes(result: FileResult) -> FileResult:

@@ -408,7 +408,8 @@ def _add_noqa(args: argparse.Namespace, done: NoqaResult) -> int:
     for finding in done.unmarked:
         print(
             f"serialint: warning: {finding.path}:{finding.start.row}: cannot mark {finding.code} "
-            "with # noqa: the file would not parse afterwards; please report this",
+            "with # noqa: the file would not parse afterwards (please report this), or it changed "
+            "on disk meanwhile",
             file=sys.stderr,
         )
     return EXIT_CLEAN
@@ -426,6 +427,12 @@ def _server() -> int:
 
 
 def _report_rejected(result: LintResult) -> None:
+    for path in result.stale:
+        print(
+            f"serialint: warning: {path} changed on disk while serialint was fixing it; its fixes "
+            "were not applied (run serialint again)",
+            file=sys.stderr,
+        )
     for finding in result.rejected:
         print(
             f"serialint: warning: the fix for {finding.code} at {finding.path}:{finding.start.row} "

@@ -17,7 +17,7 @@ import re
 import stat
 import tempfile
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -224,6 +224,39 @@ def write_atomically(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive advisory lock on ``path`` (POSIX ``flock``), so that two serialint runs
+    fixing the same tree (pre-commit and an editor) check and write one file at a time.  Where
+    there is no ``flock`` (Windows) the check before writing still holds, without the lock."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    with path.open("rb") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def write_if_unchanged(path: Path, data: bytes, unchanged: Callable[[], bool]) -> bool:
+    """Write ``data`` over ``path`` (atomically) only if ``unchanged()`` says the file still holds
+    what the fixes were computed from; False, and nothing written, when it does not.  The check
+    and the write happen under :func:`locked`: a run that waited for another one's write finds
+    the file changed and leaves it alone."""
+    try:
+        with locked(path):
+            if not unchanged():
+                return False
+            write_atomically(path, data)
+    except FileNotFoundError:
+        return False  # deleted since it was read: nothing to fix
+    return True
 
 
 def unified_diff(path: Path, before: str, after: str, display: str) -> str:
