@@ -7,6 +7,7 @@ from this working tree (a snapshot commit), so it checks the code under test, co
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -131,6 +132,35 @@ def test_the_hook_blocks_a_hazard_judged_across_files_and_passes_after_the_fix(
     passed = _commit(user_repo, env, "layers.py")
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "serve.py" in _git(user_repo, "ls-files", env=env).stdout
+
+    # A notebook is passed too (types_or: jupyter), and its cells are checked.
+    notebook = {
+        "cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": ["# Training\n"]},
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "metadata": {},
+                "outputs": [],
+                "source": ["%pip install keras\n", "import keras\n", "from layers import Head\n"],
+            },
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "metadata": {},
+                "outputs": [],
+                "source": ["model = keras.Sequential([Head()])\n", "model.save('model.h5')"],
+            },
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    (user_repo / "train.ipynb").write_text(json.dumps(notebook, indent=1) + "\n")
+    in_notebook = _commit(user_repo, env, "train.ipynb")
+    assert in_notebook.returncode == 1, in_notebook.stdout
+    assert "train.ipynb:cell 3:2:1: SER302" in in_notebook.stdout
+    _git(user_repo, "reset", "-q", env=env)
 
     # The configured exclude holds although pre-commit names the file (--force-exclude).
     (user_repo / "legacy").mkdir()
