@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from serialint.cli import main
 from serialint.findings import Finding
 
 from .conftest import codes_at, run_check, write_project
@@ -123,3 +124,60 @@ def test_gitignored_files_are_skipped_unless_named(tmp_path: Path) -> None:
     assert _check(tmp_path)[0].path.parent.name == "src"
     named = run_check(tmp_path, paths=[tmp_path / "scratch_1.py"]).findings
     assert [f.path.name for f in named] == ["scratch_1.py"]
+
+
+BOM = b"\xef\xbb\xbf"
+
+
+def test_a_bom_that_contradicts_the_encoding_declaration(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Python refuses it ("encoding problem: iso-8859-1 with BOM"): it is not checked as UTF-8.
+    write_project(tmp_path, {"good.py": HAZARD})
+    (tmp_path / "both.py").write_bytes(BOM + b"# -*- coding: latin-1 -*-\n" + HAZARD.encode())
+    assert main(["check", str(tmp_path), "--output-format", "concise"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[:2] == [
+        f"{tmp_path / 'both.py'}:1:1: SER000 File not checked: it starts with a UTF-8 "
+        "byte-order mark but line 1 declares the encoding 'latin-1', and Python refuses such a "
+        "file (SyntaxError: encoding problem: iso-8859-1 with BOM); remove the byte-order "
+        "mark, or declare '# -*- coding: utf-8 -*-'",
+        f"{tmp_path / 'good.py'}:3:7: SER101 " + out[1].split(" SER101 ", 1)[1],
+    ]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        BOM + b"# -*- coding: latin-1 -*-\n",
+        BOM + b"#!/usr/bin/env python\n# vim: set fileencoding=cp1252 :\n",
+        BOM + b"# coding: utf8\n",  # not a spelling of UTF-8 the interpreter knows
+        BOM + b"# coding: no-such-codec\n",
+        BOM + b"#\r# coding: latin-1\r",  # CR-only lines
+        BOM + b"\r\n# coding: ascii\r\n",
+        BOM + b"# -*- coding: utf-8 -*-\n",
+        BOM + b"# coding: UTF_8\n",
+        BOM + b"# coding: utf-8-sig\n",
+        BOM + b"x = 1  # coding: latin-1\n",
+        BOM + b"x = 1\n# coding: latin-1\n",  # below code: not a declaration
+        BOM + b"\n\n# coding: latin-1\n",  # line 3: not a declaration
+        BOM + b"#\r\r# coding: latin-1\r",  # line 3 too
+        BOM,
+    ],
+)
+def test_a_bom_and_a_declaration_are_judged_as_python_judges_them(
+    data: bytes, tmp_path: Path
+) -> None:
+    source = data + b"x = 1\n"
+    try:
+        compile(source, "f.py", "exec")
+        refused = None
+    except SyntaxError as error:
+        refused = error.msg
+    (tmp_path / "f.py").write_bytes(source)
+    findings = _check(tmp_path)
+    if refused is None:
+        assert findings == []
+    else:
+        [finding] = findings
+        assert finding.code == "SER000" and f"(SyntaxError: {refused})" in finding.message

@@ -17,6 +17,7 @@ import ast
 import configparser
 import fnmatch
 import re
+import stat
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -135,6 +136,8 @@ def read_packaging(root: Path) -> Packaging:
     ):
         path = root / name
         try:
+            if not stat.S_ISREG(path.stat().st_mode):
+                continue  # a FIFO would block the read forever; a directory is not metadata
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue

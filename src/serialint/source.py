@@ -16,6 +16,11 @@ from serialint.findings import Finding, Position
 MAX_FILE_BYTES = 1024 * 1024
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 DIAGNOSTIC_CODE = "SER000"
+# PEP 263, as tokenize and the interpreter read it: a cookie on line 1, or on line 2 below a
+# blank or comment line.
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+_BLANK = re.compile(rb"^[ \t\f]*(?:[#\r\n]|$)")
+_BYTES_LINE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)?")  # the interpreter ends lines at \r too
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,9 @@ def decode_source(path: Path, data: bytes) -> SourceFile | Finding:
         return too_big
     if b"\x00" in data:
         return diagnostic(path, "File not checked: it contains NUL bytes (a binary file?)")
+    contradiction = bom_contradiction(path, data)
+    if contradiction is not None:
+        return contradiction
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         codecs.lookup(encoding)
@@ -103,3 +111,46 @@ def decode_source(path: Path, data: bytes) -> SourceFile | Finding:
     if bom:
         text = text[1:]
     return SourceFile(path=path, text=text, encoding=encoding, bom=bom)
+
+
+def bom_contradiction(path: Path, data: bytes) -> Finding | None:
+    """The diagnostic for a UTF-8 byte-order mark followed by a declaration of another encoding
+    (``# -*- coding: latin-1 -*-``): Python refuses to compile such a file ("encoding problem:
+    iso-8859-1 with BOM"), so it is not checked as UTF-8 either."""
+    if not data.startswith(codecs.BOM_UTF8):
+        return None
+    lines = _BYTES_LINE.finditer(data, len(codecs.BOM_UTF8))
+    for row in (1, 2):
+        found = next(lines, None)
+        if found is None:
+            return None
+        line = found.group()
+        match = _COOKIE.match(line)
+        if match is not None:
+            declared = match.group(1).decode("ascii")
+            normal = _normal_encoding_name(declared)
+            if normal == "utf-8":
+                return None
+            return diagnostic(
+                path,
+                f"File not checked: it starts with a UTF-8 byte-order mark but line {row} "
+                f"declares the encoding {declared!r}, and Python refuses such a file "
+                f"(SyntaxError: encoding problem: {normal} with BOM); remove the byte-order "
+                "mark, or declare '# -*- coding: utf-8 -*-'",
+                row=row,
+            )
+        if not _BLANK.match(line):
+            return None
+    return None
+
+
+def _normal_encoding_name(name: str) -> str:
+    """The interpreter's normalisation of a declared encoding (get_normal_name in CPython's
+    tokenizer): the spellings of UTF-8 and Latin-1 it knows; any other name as it is."""
+    spelled = name[:12].lower().replace("_", "-")
+    if spelled == "utf-8" or spelled.startswith("utf-8-"):
+        return "utf-8"
+    for latin in ("latin-1", "iso-8859-1", "iso-latin-1"):
+        if spelled == latin or spelled.startswith(latin + "-"):
+            return "iso-8859-1"
+    return name
