@@ -277,3 +277,76 @@ def test_checkpoints_are_not_checked(tmp_path: Path, capsys: pytest.CaptureFixtu
     _write(tmp_path, ".ipynb_checkpoints/nb-checkpoint.ipynb", TRAINING)
     assert main(["check", str(tmp_path)]) == 0
     assert "No Python files found" in capsys.readouterr().err
+
+
+def test_a_shell_escape_continued_with_backslashes_is_skipped_whole(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The yolov3-tf2 Colab notebook: `!python tools/voc2012.py \\` and its continued lines."""
+    escaped = code(
+        "!python tools/voc2012.py \\\n",
+        "  --data_dir './data/voc2009_raw' \\\n",
+        "  --split train\n",
+        "\n",
+        "!python tools/voc2012.py \\\n",
+        "  --split val",
+    )
+    document = notebook(code("import keras\n"), escaped, code("keras.Sequential().save('m.h5')"))
+    path = _write(tmp_path, "nb.ipynb", document)
+    assert [(f["code"], f["cell"]) for f in _json(tmp_path, capsys)] == [("SER302", 3)]
+    assert main(["check", str(tmp_path), "--fix", "--unsafe-fixes"]) == 0
+    capsys.readouterr()
+    assert json.loads(path.read_text())["cells"][1] == escaped  # put back as it was
+
+
+def test_a_notebooks_places_are_named_by_cell_in_other_findings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SER401 names the unregistered class where users see it: in its cell."""
+    _write(
+        tmp_path,
+        "nb.ipynb",
+        notebook(
+            code("import keras\n"), code(*LAYER), code("m = keras.models.load_model('m.keras')")
+        ),
+    )
+    [ser101, ser401] = sorted(_json(tmp_path, capsys), key=lambda f: f["code"])
+    assert ser401["code"] == "SER401" and "`Scale` (nb.ipynb:cell 2:1)" in ser401["message"]
+    assert ser101["code"] == "SER101" and ser101["cell"] == 2
+
+
+def test_a_notebook_is_not_importable_and_hides_no_module(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`import layers` means layers.py, even beside a layers.ipynb."""
+    registered = (
+        "import keras\n\n\n@keras.saving.register_keras_serializable()\n"
+        "class Scale(keras.layers.Layer):\n    pass\n"
+    )
+    write_project(
+        tmp_path,
+        {
+            "pyproject.toml": "[tool.serialint]\n",
+            "layers.py": registered,
+            "serve.py": "import keras\nimport layers\n\nkeras.models.load_model('m.keras')\n",
+        },
+    )
+    _write(tmp_path, "layers.ipynb", notebook(code("x = 1\n")))
+    assert _json(tmp_path, capsys) == []
+
+
+def test_a_notebook_loading_a_model_is_not_linked_to_another_notebooks_classes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """tensorflow/ranking's docs: one tutorial notebook defines a model class, another loads an
+    exported model; the second cannot hold the first's class without defining it itself."""
+    write_project(tmp_path, {"pyproject.toml": "[tool.serialint]\n"})
+    _write(tmp_path, "docs/quickstart.ipynb", notebook(code("import keras\n"), code(*LAYER)))
+    loader = notebook(code("import keras\n", "m = keras.models.load_model('/tmp/export')"))
+    _write(tmp_path, "docs/distributed.ipynb", loader)
+    # A script that loads is still linked to it (a model trained in a notebook, served by it).
+    (tmp_path / "docs" / "serve.py").write_text(
+        "import keras\nkeras.models.load_model('m.keras')\n"
+    )
+    found = {(Path(f["filename"]).name, f["code"]) for f in _json(tmp_path, capsys)}
+    assert found == {("quickstart.ipynb", "SER101"), ("serve.py", "SER401")}

@@ -19,6 +19,7 @@ import bisect
 import json
 import re
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -176,10 +177,23 @@ def _is_cell_magic(source: str) -> bool:
     return first.lstrip().startswith("%%")
 
 
+def _magic_flags(lines: list[str]) -> list[bool]:
+    """Which lines are IPython syntax: magic lines, and the lines a magic continues onto with a
+    trailing backslash (`!python train.py \\` then `--epochs 3`)."""
+    flags = []
+    continued = False
+    for line in lines:
+        magic = continued or bool(_MAGIC_LINE.match(line))
+        flags.append(magic)
+        continued = magic and line.rstrip().endswith("\\")
+    return flags
+
+
 def _magic_lines(source: str) -> list[str]:
     if _is_cell_magic(source):
         return []
-    return [line for line in source.split("\n") if _MAGIC_LINE.match(line)]
+    lines = source.removesuffix("\n").split("\n") if source else []
+    return [line for line, magic in zip(lines, _magic_flags(lines), strict=True) if magic]
 
 
 def _python_lines(source: str, count: int) -> tuple[list[str], int]:
@@ -189,13 +203,17 @@ def _python_lines(source: str, count: int) -> tuple[list[str], int]:
         # `%%time`, `%%bash`...: the cell is not Python; its rows stay, blank.
         return [""] * len(lines), count
     result = []
-    for line in lines:
-        if _MAGIC_LINE.match(line):
-            indent = line[: len(line) - len(line.lstrip())]
+    indent = ""
+    previous = False
+    for line, magic in zip(lines, _magic_flags(lines), strict=True):
+        if magic:
+            if not previous:  # a new magic, not a line a backslash continues it onto
+                indent = line[: len(line) - len(line.lstrip())]
             result.append(f"{indent}pass  # serialint: magic {count}")
             count += 1
         else:
             result.append(line)
+        previous = magic and line.rstrip().endswith("\\")
     return result, count
 
 
@@ -333,3 +351,41 @@ def read_notebook_file(path: Path) -> Notebook | Finding:
         return read_notebook(text)
     except NotebookError as error:
         return diagnostic(path, f"Notebook not checked: {error}")
+
+
+def notebook_of_cells(cells: Iterable[tuple[str, str]]) -> Notebook:
+    """The notebook an editor holds, from its cells' ``(cell type, source)`` pairs in order
+    (``"code"``, ``"markdown"``, ``"raw"``, as nbformat names them): the same code cells,
+    numbers (counting every cell), magics and so :attr:`Notebook.python` as :func:`read_notebook`
+    gives for that notebook stored as JSON.  There is no JSON behind it: :meth:`Notebook.written`
+    answers None and :meth:`Notebook.file_rows` is empty; :func:`code_cell_sources` reads a fixed
+    text back into cells.  Which cells are Python code is the caller's to say."""
+    code = tuple(
+        CodeCell(number, source, False)
+        for number, (kind, source) in enumerate(cells, 1)
+        if kind == "code"
+    )
+    magics = tuple(line for cell in code for line in _magic_lines(cell.source))
+    return Notebook(None, "", code, magics, None, False)
+
+
+def code_cell_sources(notebook: Notebook, python: str) -> dict[int, str] | None:
+    """Each code cell's source (by its number) after ``python``, a fixed :attr:`Notebook.python`,
+    as :meth:`Notebook.written` would store it: magics put back, no final line break where the
+    cell had none, an unchanged cell exactly as it was.  None when :meth:`Notebook.written`
+    would write nothing for these cells (their markers are gone, text follows the last one, or
+    a ``%%magic`` cell would change)."""
+    sources = _cell_sources(python, notebook.magics)
+    if sources is None or set(sources) != {c.index for c in notebook.cells}:
+        return None
+    result: dict[int, str] = {}
+    for cell, lines in zip(notebook.cells, notebook._cell_lines(), strict=True):
+        text = sources[cell.index]
+        unchanged = "".join(f"{line}\n" for line in _restored(lines, notebook.magics))
+        if text == unchanged:
+            result[cell.index] = cell.source
+            continue
+        if _is_cell_magic(cell.source):
+            return None
+        result[cell.index] = text if cell.source.endswith("\n") else text.removesuffix("\n")
+    return result

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import ast
 import warnings
+from dataclasses import replace
 
 from serialint.facts.extract import extract
 from serialint.facts.model import ModuleFacts
 from serialint.findings import Finding
+from serialint.notebooks import CellMap
 from serialint.source import SourceFile, diagnostic
 
 __all__ = ["ModuleFacts", "extract", "facts_of"]
@@ -29,6 +31,10 @@ def facts_of(source: SourceFile) -> ModuleFacts | Finding:
     except ValueError as error:  # e.g. "source code string cannot contain null bytes"
         return diagnostic(path, f"File not checked: {error}")
     try:
-        return extract(path, source.text, tree)
+        facts = extract(path, source.text, tree)
     except RecursionError:
         return diagnostic(path, "File not checked: it is too deeply nested to analyse")
+    if path.suffix == ".ipynb":
+        cells = CellMap.of(source.text)
+        facts = replace(facts, cell_starts=tuple(zip(cells.starts, cells.cells, strict=True)))
+    return facts

@@ -426,6 +426,9 @@ class ModuleFacts:
     # Lines that set TF_USE_LEGACY_KERAS to a true value (``os.environ[...] = "1"``): the
     # program runs on legacy Keras (tf.keras is tf_keras).
     legacy_keras_lines: tuple[int, ...] = ()
+    # A notebook: (row of the joined text where each code cell begins, that cell's number), so
+    # messages can name a place in it as users see it (`train.ipynb:cell 3:1`).
+    cell_starts: tuple[tuple[int, int], ...] = ()
     class_index: dict[str, ClassFact] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:

@@ -541,7 +541,11 @@ class Project:
             candidates = [
                 item
                 for item in self.stored_by_name
-                if not item[0].fact.in_function or item[0].module.name == module.name
+                if (not item[0].fact.in_function or item[0].module.name == module.name)
+                # A model holding a class that only another notebook defines cannot be loaded in
+                # a notebook without its own copy of that class (notebooks import nothing from
+                # each other), and that copy is then the notebook's own.
+                and not (module.is_notebook and item[0].module.is_notebook)
             ]
             top = _top_directory(module.path, self.root)
             nearby = [i for i in candidates if _top_directory(i[0].module.path, self.root) == top]

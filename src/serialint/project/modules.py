@@ -30,6 +30,14 @@ class Module:
     def is_package(self) -> bool:
         return self.facts.is_package
 
+    @property
+    def is_notebook(self) -> bool:
+        return _is_notebook(self.facts)
+
+
+def _is_notebook(fact: ModuleFacts) -> bool:
+    return fact.path.suffix == ".ipynb"
+
 
 _NAMESPACE_DEPTH = 3  # directories without __init__.py allowed below a regular package
 
@@ -82,8 +90,9 @@ class Modules:
         for fact in facts:
             found.setdefault(resolved(fact.path), (module_name_for(fact.path)[0], fact))
         counts: dict[str, int] = defaultdict(int)
-        for name, _ in found.values():
-            counts[name] += 1
+        for name, fact in found.values():
+            if not _is_notebook(fact):
+                counts[name] += 1
         # Two scripts in different directories can both be ``encoder``; each then gets its path
         # from the root (``examples.encoder``) so neither hides the other.  A script importing
         # ``encoder`` means its own directory's (the script directory is on sys.path).
@@ -92,6 +101,14 @@ class Modules:
         self.by_path: dict[Path, Module] = {}
         self._by_suffix: dict[str, list[Module]] = defaultdict(list)
         for key, (name, fact) in found.items():
+            if _is_notebook(fact):
+                # Nothing can import a notebook: it is named by its path, as no import can spell
+                # it (`docs/train-ipynb`), so it neither hides nor is found as a module.
+                parts = relative_parts(key, root) or (key.name,)
+                module = Module("/".join(parts).removesuffix(".ipynb") + "-ipynb", fact)
+                self.by_name.setdefault(module.name, module)
+                self.by_path[key] = module
+                continue
             if counts[name] > 1:
                 unique = (suffixes(fact.path, root) or [str(key)])[0]
                 if "." not in name:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from serialint.names import COMPILE_ONLY_KINDS
+from serialint.notebooks import CellMap
 from serialint.paths import relative_posix
-from serialint.project import Helper, LoadSite, Project, ProjectClass
+from serialint.project import Helper, LoadSite, Module, Project, ProjectClass
 
 
 def load_failure(name: str, kind: str, major: int) -> str:
@@ -27,8 +28,19 @@ def what_holds(kind: str) -> str:
     return "a saved model that contains it"
 
 
+def place(project: Project, module: Module, line: int) -> str:
+    """``path:line`` of a place in the project, as users see it (in a notebook, its cell)."""
+    path = relative_posix(module.path, project.root)
+    starts = module.facts.cell_starts
+    if starts:
+        cell, row = CellMap(tuple(s for s, _ in starts), tuple(c for _, c in starts)).locate(line)
+        if cell is not None:
+            return f"{path}:cell {cell}:{row}"
+    return f"{path}:{line}"
+
+
 def where(project: Project, cls: ProjectClass) -> str:
-    return f"{relative_posix(cls.module.path, project.root)}:{cls.line}"
+    return place(project, cls.module, cls.line)
 
 
 def describe_class(project: Project, cls: ProjectClass) -> str:
@@ -36,8 +48,8 @@ def describe_class(project: Project, cls: ProjectClass) -> str:
 
 
 def load_location(project: Project, load: LoadSite) -> str:
-    return f"{relative_posix(load.module.path, project.root)}:{load.line}"
+    return place(project, load.module, load.line)
 
 
 def helper_location(project: Project, helper: Helper) -> str:
-    return f"{relative_posix(helper.module.path, project.root)}:{helper.line}"
+    return place(project, helper.module, helper.line)

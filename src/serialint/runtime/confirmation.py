@@ -163,6 +163,8 @@ def _plan(
     for key in wanted:
         finding = groups[key[0]].findings[key[1]]
         try:
+            if finding.path.suffix == ".ipynb":
+                raise NoReplay("notebook findings are not replayed (a notebook is not a module)")
             job = PLANS[finding.code](finding, contexts[key[0]])
             jobs[key] = sandboxes[key[0]].with_import_path(job)
         except NoReplay as reason:

@@ -6,10 +6,10 @@ from collections.abc import Iterator, Sequence
 
 from serialint import config_semantics as cs
 from serialint.facts.model import Span
-from serialint.paths import relative_posix
 from serialint.project import ClassConfig, Module, Project
 from serialint.project.arguments import Evidence
 from serialint.rules.base import Rule, RuleContext, Violation
+from serialint.rules.messages import place
 
 
 def has_keras_classes(module: Module) -> bool:
@@ -37,7 +37,7 @@ def plural(count: int, word: str) -> str:
 
 def evidence_phrase(project: Project, evidence: Evidence) -> str:
     """``a function (the default, model.py:12)``."""
-    where = f"{relative_posix(evidence.module.path, project.root)}:{evidence.line}"
+    where = place(project, evidence.module, evidence.line)
     source = {"default": "its default", "annotation": "its annotation", "call": "passed at"}
     return f"{cs.KIND_WORDS.get(evidence.kind, evidence.kind)} ({source[evidence.source]} {where})"
 

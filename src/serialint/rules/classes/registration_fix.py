@@ -67,6 +67,8 @@ def kind_is_tf_keras(project: Project, cls: ProjectClass) -> bool:
 
 
 def package_of(cls: ProjectClass) -> str:
+    if cls.module.is_notebook:
+        return cls.module.path.stem
     return cls.module.name.split(".")[0]
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from serialint.paths import relative_posix
 from serialint.project import Module, Project
 from serialint.project.paths import HOLE
 from serialint.rules.base import Rule, RuleContext, Violation
+from serialint.rules.messages import place
 
 K3_ERROR = "ValueError: No model config found in the file at {path}."
 
@@ -51,7 +51,7 @@ class WeightsLoadedAsModel(Rule):
                 continue
             shown = path.text.replace(HOLE, "{...}")
             source = (
-                f", written by `{relative_posix(save.module.path, project.root)}:{save.site.span.line}`"
+                f", written by `{place(project, save.module, save.site.span.line)}`"
                 if save is not None
                 else ""
             )

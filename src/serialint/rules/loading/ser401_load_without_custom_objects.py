@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from serialint import names
-from serialint.paths import relative_posix
 from serialint.project import FunctionUse, LoadSite, Module, Project, SaveSite, StoredFunction
 from serialint.rules.base import Rule, RuleContext, Violation
 from serialint.rules.functions.stored import major
-from serialint.rules.messages import describe_class, load_failure
+from serialint.rules.messages import describe_class, load_failure, place
 
 _SHOWN = 3  # classes named in one message
 
@@ -124,7 +123,7 @@ def _function_violation(
     if len(missing) > _SHOWN:
         shown += f" and {len(missing) - _SHOWN} more"
     save = missing[0][2]
-    written = f"{relative_posix(save.module.path, project.root)}:{save.site.span.line}"
+    written = place(project, save.module, save.site.span.line)
     without = "with a `custom_objects` that lacks" if load.passes_custom_objects else "without"
     only_compile = all(use.compile_only for use, _, _ in missing)
     note = "; `compile=False` avoids them (losses and metrics)" if only_compile else ""

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from serialint.paths import relative_posix
 from serialint.project import Module, Project
 from serialint.rules.base import Rule, RuleContext, Violation
+from serialint.rules.messages import place
 
 
 class PickleLoadModel(Rule):
@@ -40,7 +40,7 @@ class PickleLoadModel(Rule):
             if found is None:
                 continue
             dump, what = found
-            where = f"{relative_posix(dump.module.path, project.root)}:{dump.site.span.line}"
+            where = place(project, dump.module, dump.site.span.line)
             yield Violation(
                 span=load.site.span,
                 message=(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from serialint import names
-from serialint.paths import relative_posix
 from serialint.project import Module, Project
 from serialint.rules.base import Rule, RuleContext, Violation
+from serialint.rules.messages import place
 
 _WRITERS = {
     "saved_model": "`tf.saved_model.save`",
@@ -59,7 +59,7 @@ class SavedModelLoadedAsKeras(Rule):
             writer = _WRITERS.get(
                 save.function, "an extensionless `save` (a SavedModel in Keras 2)"
             )
-            where = f"{relative_posix(save.module.path, project.root)}:{save.site.span.line}"
+            where = place(project, save.module, save.site.span.line)
             if major == 3:
                 failure = (
                     'Keras 3 cannot read a SavedModel: "File format not supported: ... the legacy '

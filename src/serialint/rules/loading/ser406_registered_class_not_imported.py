@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from serialint.paths import relative_posix
 from serialint.project import Module, Project
 from serialint.rules.base import Rule, RuleContext, Violation
+from serialint.rules.messages import place
 
 _SHOWN = 3
 
@@ -44,7 +45,7 @@ class RegisteredClassNotImported(Rule):
             shown = ", ".join(
                 f"`{n}` ({relative_posix(h.path, project.root)})" for n, h, _ in missing[:_SHOWN]
             )
-            written = f"{relative_posix(save.module.path, project.root)}:{save.site.span.line}"
+            written = place(project, save.module, save.site.span.line)
             yield Violation(
                 span=load.site.func_span,
                 message=(
