@@ -350,3 +350,15 @@ def test_a_notebook_loading_a_model_is_not_linked_to_another_notebooks_classes(
     )
     found = {(Path(f["filename"]).name, f["code"]) for f in _json(tmp_path, capsys)}
     assert found == {("quickstart.ipynb", "SER101"), ("serve.py", "SER401")}
+
+
+def test_the_full_format_shows_the_cells_own_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It showed serialint's joined text (a `# serialint: cell 2` marker) at the cell's row."""
+    _write(tmp_path, "nb.ipynb", TRAINING)
+    main(["check", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert "1 | class Scale(keras.layers.Layer):\n" in out
+    assert "2 | model.save('model.h5')\n" in out
+    assert "serialint: cell" not in out and "serialint: magic" not in out

@@ -98,6 +98,15 @@ class FileResult:
     lines: list[str] = field(default_factory=list)  # the joined code cells, for a notebook
     cells: CellMap | None = None  # a notebook: where each row of `lines` comes from
 
+    def line_of(self, finding: Finding) -> str | None:
+        """The source line a reported finding starts on (in a notebook, its cell's line)."""
+        row: int | None = finding.start.row
+        if self.cells is not None and finding.cell is not None:
+            row = self.cells.joined_row(finding.cell, finding.start.row)
+        if row is None or not 1 <= row <= len(self.lines):
+            return None
+        return self.lines[row - 1]
+
     def reported(self) -> list[Finding]:
         """The findings as users see them (a notebook's rows counted within their cells)."""
         if self.cells is None:

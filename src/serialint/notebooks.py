@@ -292,6 +292,12 @@ class CellMap:
             return None, row
         return self.cells[at], row - self.starts[at] + 1
 
+    def joined_row(self, cell: int, row: int) -> int | None:
+        """The row of the joined text that is ``row`` of ``cell``."""
+        if cell not in self.cells:
+            return None
+        return self.starts[self.cells.index(cell)] + row - 1
+
     def translate(self, finding: Finding) -> Finding:
         """The finding as users see it: rows counted within its cell, and the cell named."""
         cell, row = self.locate(finding.start.row)

@@ -27,24 +27,26 @@ _VERDICT_STYLES = {
 
 def write(result: LintResult, catalogue: dict[str, RuleDoc], out: TextIO) -> None:
     console = Console(file=out, highlight=False, soft_wrap=True, emoji=False)
-    lines_by_path = {r.path: r.lines for r in result.files}
+    files = {r.path: r for r in result.files}
     findings = result.findings
     for finding in findings:
-        _write_one(console, finding, lines_by_path.get(finding.path, []), result.unsafe_fixes)
+        file = files.get(finding.path)
+        line = file.line_of(finding) if file is not None else None
+        _write_one(console, finding, line, result.unsafe_fixes)
     style = "bold green" if not findings else "bold"
-    for line in summary_lines(result, catalogue):
-        console.print(f"[{style}]{escape(line)}[/]")
+    for summary in summary_lines(result, catalogue):
+        console.print(f"[{style}]{escape(summary)}[/]")
 
 
-def _write_one(console: Console, finding: Finding, lines: list[str], unsafe: bool) -> None:
+def _write_one(console: Console, finding: Finding, line: str | None, unsafe: bool) -> None:
     where = f"{display_path(finding.path)}:{location(finding)}"
     fixable = "[bold cyan]\\[*][/] " if _fixable(finding, unsafe) else ""
     console.print(
         f"[bold]{escape(where)}:[/] [bold red]{finding.code}[/] {fixable}{escape(finding.message)}"
     )
     row = finding.start.row
-    if 1 <= row <= len(lines):
-        text = lines[row - 1].expandtabs(1)
+    if line is not None:
+        text = line.expandtabs(1)
         gutter = len(str(row))
         start = finding.start.column - 1
         end = finding.end.column - 1 if finding.end.row == row else len(text)
