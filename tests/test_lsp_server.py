@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
+import json
 import re
 import sys
 import textwrap
@@ -21,6 +23,8 @@ from typing import Any, TypeVar
 import pytest
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
+
+from serialint.cli import main
 
 T = TypeVar("T")
 WAIT_S = 15.0  # the longest any single answer may take
@@ -127,6 +131,8 @@ class Session:
     registrations: list[types.Registration] = field(default_factory=list)
     texts: dict[str, str] = field(default_factory=dict)
     versions: dict[str, int] = field(default_factory=dict)
+    notebooks: dict[str, list[Cell]] = field(default_factory=dict)  # open notebooks' cells
+    cell_numbers: Iterator[int] = field(default_factory=itertools.count)
     capabilities: types.ServerCapabilities | None = None
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -213,6 +219,106 @@ class Session:
         self.change(uri, text)
         return text
 
+    # -- notebooks (notebookDocument/*), as VS Code syncs them -----------------------------
+
+    def open_notebook(self, path: Path, cells: Sequence[tuple[str, str]]) -> list[str]:
+        """Open the notebook at ``path`` with ``cells`` (kind "code" or "markdown", text);
+        returns the cells' document URIs, in order."""
+        uri = path.as_uri()
+        self.notebooks[uri] = [self._new_cell(uri, kind, text) for kind, text in cells]
+        self.versions[uri] = 1
+        self.client.notebook_document_did_open(
+            types.DidOpenNotebookDocumentParams(
+                types.NotebookDocument(
+                    uri, "jupyter-notebook", 1, [c.lsp for c in self.notebooks[uri]]
+                ),
+                [c.item(self.versions[c.uri]) for c in self.notebooks[uri]],
+            )
+        )
+        return [c.uri for c in self.notebooks[uri]]
+
+    def _new_cell(self, notebook: str, kind: str, text: str) -> Cell:
+        # As VS Code names cells: the notebook's path, a fragment per cell (percent-encoded).
+        path = notebook.removeprefix("file://")
+        cell = Cell(
+            f"vscode-notebook-cell:{path}#W{next(self.cell_numbers)}sZmlsZQ%3D%3D", kind, text
+        )
+        self.versions[cell.uri] = 1
+        return cell
+
+    def _notebook_changed(self, uri: str, cells: types.NotebookDocumentCellChanges) -> None:
+        self.versions[uri] += 1
+        self.client.notebook_document_did_change(
+            types.DidChangeNotebookDocumentParams(
+                types.VersionedNotebookDocumentIdentifier(self.versions[uri], uri),
+                types.NotebookDocumentChangeEvent(cells=cells),
+            )
+        )
+
+    def cell(self, uri: str) -> Cell:
+        return next(c for cells in self.notebooks.values() for c in cells if c.uri == uri)
+
+    def edit_cells(self, notebook: str, changes: dict[str, list[types.TextEdit]]) -> None:
+        """Apply edits to cells and send them as VS Code does: ranged changes of the cells'
+        text documents."""
+        content = []
+        for uri, edits in changes.items():
+            cell = self.cell(uri)
+            ranged = []
+            for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character)):
+                ranged.insert(0, types.TextDocumentContentChangePartial(edit.range, edit.new_text))
+            cell.text = apply_text_edits(cell.text, edits, self.encoding)
+            self.versions[uri] += 1
+            identifier = types.VersionedTextDocumentIdentifier(self.versions[uri], uri)
+            content.append(types.NotebookDocumentCellContentChanges(identifier, ranged))
+        self._notebook_changed(notebook, types.NotebookDocumentCellChanges(text_content=content))
+
+    def apply_to_cells(self, action: types.CodeAction, notebook: str) -> dict[str, str]:
+        """Apply the action's edits to the cells they name; returns the cells' new texts."""
+        assert action.edit is not None and action.edit.changes is not None
+        self.edit_cells(notebook, action.edit.changes)
+        return {uri: self.cell(uri).text for uri in action.edit.changes}
+
+    def insert_cell(self, notebook: str, at: int, kind: str, text: str) -> str:
+        cell = self._new_cell(notebook, kind, text)
+        self.notebooks[notebook].insert(at, cell)
+        structure = types.NotebookDocumentCellChangeStructure(
+            types.NotebookCellArrayChange(at, 0, [cell.lsp]), did_open=[cell.item(1)]
+        )
+        self._notebook_changed(notebook, types.NotebookDocumentCellChanges(structure=structure))
+        return cell.uri
+
+    def delete_cell(self, notebook: str, at: int) -> str:
+        cell = self.notebooks[notebook].pop(at)
+        structure = types.NotebookDocumentCellChangeStructure(
+            types.NotebookCellArrayChange(at, 1),
+            did_close=[types.TextDocumentIdentifier(cell.uri)],
+        )
+        self._notebook_changed(notebook, types.NotebookDocumentCellChanges(structure=structure))
+        return cell.uri
+
+    def save_notebook(self, uri: str) -> None:
+        self.client.notebook_document_did_save(
+            types.DidSaveNotebookDocumentParams(types.NotebookDocumentIdentifier(uri))
+        )
+
+    def close_notebook(self, uri: str) -> None:
+        cells = self.notebooks.pop(uri)
+        self.client.notebook_document_did_close(
+            types.DidCloseNotebookDocumentParams(
+                types.NotebookDocumentIdentifier(uri),
+                [types.TextDocumentIdentifier(c.uri) for c in cells],
+            )
+        )
+
+    async def cleared(self, uri: str, after: int) -> None:
+        """Wait for ``uri``'s diagnostics to be cleared (whatever its version)."""
+
+        def found() -> bool | None:
+            return any(p.uri == uri and not p.diagnostics for p in self.published[after:]) or None
+
+        await self.until(found, f"{uri}'s diagnostics cleared")
+
     async def actions(
         self,
         uri: str,
@@ -249,6 +355,24 @@ class Session:
 
 
 _KINDS = {k.value for k in types.CodeActionKind}
+
+
+@dataclass
+class Cell:
+    """A notebook cell as the client holds it."""
+
+    uri: str
+    kind: str  # "code" or "markdown"
+    text: str
+
+    @property
+    def lsp(self) -> types.NotebookCell:
+        kind = types.NotebookCellKind.Code if self.kind == "code" else types.NotebookCellKind.Markup
+        return types.NotebookCell(kind, self.uri)
+
+    def item(self, version: int) -> types.TextDocumentItem:
+        language = "python" if self.kind == "code" else "markdown"
+        return types.TextDocumentItem(self.uri, language, version, self.text)
 
 
 @contextlib.asynccontextmanager
@@ -297,6 +421,9 @@ async def session(
             did_change_watched_files=types.DidChangeWatchedFilesClientCapabilities(
                 dynamic_registration=True
             ),
+        ),
+        notebook_document=types.NotebookDocumentClientCapabilities(
+            synchronization=types.NotebookDocumentSyncClientCapabilities()
         ),
         general=types.GeneralClientCapabilities(position_encodings=encodings)
         if encodings
@@ -348,6 +475,8 @@ class Shared:
                         types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri))
                     )
                 self.session.texts.clear()
+                for uri in list(self.session.notebooks):
+                    self.session.close_notebook(uri)
 
         asyncio.run_coroutine_threadsafe(bounded(), self.loop).result(TEST_S + WAIT_S)
 
@@ -1029,3 +1158,278 @@ def test_lone_file_outside_any_project_with_the_lsp_alias(tmp_path: Path) -> Non
 
     run(scenario)
     assert process == [0]  # shutdown then exit: a clean exit
+
+
+# -- notebooks ------------------------------------------------------------------------------------
+
+# A markdown cell, a layer, a magic, a save: the CLI reports cell 2 row 4 and cell 4 row 2.
+NOTEBOOK = [
+    ("markdown", "# Training\n"),
+    (
+        "code",
+        "import keras\n\n\nclass Scale(keras.layers.Layer):\n"
+        "    def call(self, x):\n        return x * 2",
+    ),
+    ("code", "%pip install keras"),
+    ("code", "model = keras.Sequential([Scale()])\nmodel.save('m.h5')"),
+]
+
+
+def ipynb(cells: Sequence[tuple[str, str]]) -> str:
+    """The notebook of ``cells`` as Jupyter writes it."""
+
+    def cell(kind: str, text: str) -> dict[str, Any]:
+        source = text.splitlines(keepends=True)
+        if kind == "markdown":
+            return {"cell_type": "markdown", "metadata": {}, "source": source}
+        return {
+            "cell_type": "code",
+            "execution_count": None,
+            "metadata": {},
+            "outputs": [],
+            "source": source,
+        }
+
+    document = {
+        "cells": [cell(kind, text) for kind, text in cells],
+        "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+
+
+def notebook_project(root: Path, cells: Sequence[tuple[str, str]], name: str) -> Path:
+    write(root, {"pyproject.toml": "[tool.serialint]\n"})
+    path = root / name
+    path.write_text(ipynb(cells))
+    return path
+
+
+def cli_json(capsys: pytest.CaptureFixture[str], path: Path) -> list[dict[str, Any]]:
+    """What ``serialint check --output-format json`` reports for ``path``."""
+    main(["check", str(path), "--output-format", "json"])
+    found: list[dict[str, Any]] = json.loads(capsys.readouterr().out)
+    return found
+
+
+def cli_fixed(capsys: pytest.CaptureFixture[str], path: Path, *args: str) -> list[str]:
+    """The cells' sources after ``serialint check --fix`` (with ``args``) on ``path``."""
+    main(["check", str(path), "--fix", *args])
+    capsys.readouterr()
+    return ["".join(c["source"]) for c in json.loads(path.read_text())["cells"]]
+
+
+def lsp_range(found: dict[str, Any]) -> types.Range:
+    start, end = found["location"], found["end_location"]
+    return types.Range(
+        types.Position(start["row"] - 1, start["column"] - 1),
+        types.Position(end["row"] - 1, end["column"] - 1),
+    )
+
+
+def test_notebook_cells_get_the_clis_findings_and_fixes(
+    tmp_path: Path, server: Shared, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """notebookDocument/didOpen: each code cell's diagnostics under its own URI, at the cell
+    and cell-relative rows `serialint check` reports for the notebook on disk; a quick fix and a
+    noqa edit their cell; didChange with a cell's new text clears the diagnostic; hover in a
+    cell; cells deleted and added; close."""
+    path = notebook_project(tmp_path / "editor", NOTEBOOK, "train.ipynb")
+    expected = cli_json(capsys, path)
+    assert sorted((f["code"], f["cell"], f["location"]["row"]) for f in expected) == [
+        ("SER101", 2, 4),
+        ("SER302", 4, 2),
+    ]
+    on_disk = notebook_project(tmp_path / "cli", NOTEBOOK, "train.ipynb")
+    cli_cells = cli_fixed(capsys, on_disk, "--unsafe-fixes", "--select", "SER101")
+
+    async def scenario(s: Session) -> None:
+        assert s.capabilities is not None and s.capabilities.notebook_document_sync is not None
+        sync = s.capabilities.notebook_document_sync
+        assert isinstance(sync, types.NotebookDocumentSyncOptions) and sync.save
+        (selector,) = sync.notebook_selector
+        assert isinstance(selector, types.NotebookDocumentFilterWithNotebook)
+        assert isinstance(selector.notebook, types.NotebookDocumentFilterNotebookType)
+        assert selector.notebook.notebook_type == "jupyter-notebook"
+        assert selector.cells is None  # every cell: the markdown cells count in the numbers
+
+        notebook = path.as_uri()
+        cells = s.open_notebook(path, NOTEBOOK)
+        published = {uri: await s.diagnostics(uri) for uri in cells[1:]}
+        assert published[cells[2]] == []  # the %pip cell: nothing, and no SER000
+        assert not [p for p in s.published if p.uri == cells[0]]  # markdown: never published
+        for found in expected:
+            (diagnostic,) = [
+                d for d in published[cells[found["cell"] - 1]] if d.code == found["code"]
+            ]
+            assert diagnostic.range == lsp_range(found)
+            assert diagnostic.message == f"{found['message']}\nHelp: {found['fix_hint']}"
+        (scale,) = published[cells[1]]
+        (save,) = published[cells[3]]
+
+        # The quick fix edits its cell only, as `--fix` would; the new text clears it.
+        actions = await s.actions(cells[1], scale.range, only=["quickfix"])
+        fix = next(f["fix"]["message"] for f in expected if f["code"] == "SER101")
+        mark = s.mark()
+        assert s.apply_to_cells(titled(actions, f"{fix} (unsafe fix)"), notebook) == {
+            cells[1]: cli_cells[1]
+        }
+        assert await s.diagnostics(cells[1], after=mark) == []
+        assert await s.diagnostics(cells[3], after=mark) == [save]
+
+        # Ignore SER302 in its cell, then hover over the code in the comment.
+        actions = await s.actions(cells[3], save.range, only=["quickfix"])
+        mark = s.mark()
+        texts = s.apply_to_cells(titled(actions, "Ignore SER302 with `# noqa: SER302`"), notebook)
+        assert texts == {cells[3]: NOTEBOOK[3][1] + "  # noqa: SER302"}
+        assert await s.diagnostics(cells[3], after=mark) == []
+        hover = await s.hover(cells[3], 1, texts[cells[3]].splitlines()[1].index("SER302") + 2)
+        assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+        assert "legacy-h5-format" in hover.contents.value
+        assert await s.hover(cells[0], 0, 3) is None  # a markdown cell
+
+        # Cells deleted and added (didClose/didOpen of their documents in the change).
+        mark = s.mark()
+        gone = s.delete_cell(notebook, 3)
+        await s.cleared(gone, mark)
+        mark = s.mark()
+        added = s.insert_cell(notebook, 1, "code", "keras.Sequential().save('again.h5')")
+        assert [d.code for d in await s.diagnostics(added, after=mark)] == ["SER302"]
+        mark = s.mark()
+        s.close_notebook(notebook)
+        await s.cleared(added, mark)
+
+    server.drive(scenario)
+
+
+# Cell 1: an import and a magic; cell 3: a layer whose fix also imports `keras` into cell 1;
+# cell 4: a %%time cell; cell 5: a layer with a safe fix (SER104).
+SPREAD = [
+    ("code", "from keras import layers\n%matplotlib inline"),
+    ("markdown", "Two layers"),
+    ("code", "class Scale(layers.Layer):\n    def call(self, x):\n        return x"),
+    ("code", "%%time\nx = 1"),
+    (
+        "code",
+        "class Units(layers.Layer):\n    def __init__(self, units):\n        super().__init__()\n"
+        "        self.units = units\n\n    def get_config(self):\n"
+        "        return {**super().get_config(), 'units': self.units}",
+    ),
+]
+
+
+def test_notebook_fix_spanning_two_cells_and_fix_all(
+    tmp_path: Path, server: Shared, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SER101's fix puts `import keras` in cell 1 (after its last line, before nothing: the
+    magic is put back) and the decorator in cell 3: one edit per cell, as `--fix` writes them;
+    fix-all from any cell fixes the whole notebook as `serialint check --fix` does."""
+    path = notebook_project(tmp_path / "editor", SPREAD, "spread.ipynb")
+    quick = cli_fixed(
+        capsys,
+        notebook_project(tmp_path / "quick", SPREAD, "spread.ipynb"),
+        "--unsafe-fixes",
+        "--select",
+        "SER101",
+    )
+    every = cli_fixed(capsys, notebook_project(tmp_path / "all", SPREAD, "spread.ipynb"))
+
+    async def scenario(s: Session) -> None:
+        notebook = path.as_uri()
+        cells = s.open_notebook(path, SPREAD)
+        (scale,) = await s.diagnostics(cells[2])
+        assert sorted(d.code for d in await s.diagnostics(cells[4])) == ["SER101", "SER104"]
+        (fix_all,) = await s.actions(cells[0], whole_line(0), only=["source.fixAll"])
+        assert fix_all.edit is not None and list(fix_all.edit.changes or {}) == [cells[4]]
+
+        actions = await s.actions(cells[2], scale.range, only=["quickfix"])
+        register = next(a for a in actions if a.title.startswith("Register `Scale`"))
+        mark = s.mark()
+        texts = s.apply_to_cells(register, notebook)
+        assert texts == {cells[0]: quick[0], cells[2]: quick[2]}
+        assert await s.diagnostics(cells[2], after=mark) == []
+
+        (fix_all,) = await s.actions(cells[2], whole_line(0), only=["source.fixAll"])
+        mark = s.mark()
+        s.apply_to_cells(fix_all, notebook)
+        assert [d.code for d in await s.diagnostics(cells[4], after=mark)] == ["SER101"]
+        assert s.cell(cells[4]).text == every[4]
+        assert [s.cell(c).text for c in cells[:4]] == [quick[0], SPREAD[1][1], quick[2], every[3]]
+
+        # The configuration changes on disk: the notebook is read and linted again.
+        config = path.parent / "pyproject.toml"
+        config.write_text('[tool.serialint]\nignore = ["SER101"]\n')
+        mark = s.mark()
+        s.client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(
+                [types.FileEvent(config.as_uri(), types.FileChangeType.Changed)]
+            )
+        )
+        assert await s.diagnostics(cells[4], after=mark) == []
+
+    server.drive(scenario)
+
+
+LOADS = "import keras\nfrom pkg.layers import Scale\n"
+LOAD = "m = keras.models.load_model('m.keras')"
+
+
+def test_notebook_in_its_project_and_saved(tmp_path: Path, server: Shared) -> None:
+    """A notebook is linted within its project, and its unsaved cells count for the other
+    files (named by cell, counting its markdown cell, as the CLI counts it); a module saved
+    re-lints it; a notebook saved is read back from disk as a notebook (its cells, not its
+    JSON) for the other files."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "[tool.serialint]\n",
+            "pkg/__init__.py": "",
+            "pkg/layers.py": "import keras\n\n\nclass Scale(keras.layers.Layer):\n    pass\n",
+        },
+    )
+    path = tmp_path / "notebooks" / "serve.ipynb"
+    path.parent.mkdir()
+    passing = LOAD.replace(")", ", custom_objects={'Scale': Scale})")
+    path.write_text(ipynb([("markdown", "# Serve"), ("code", LOADS), ("code", passing)]))
+    dropped = [("markdown", "# Serve"), ("code", LOADS), ("code", LOAD)]
+
+    async def scenario(s: Session) -> None:
+        layers = s.open(tmp_path / "pkg" / "layers.py")
+        assert await s.diagnostics(layers) == []  # the notebook's load passes custom_objects
+
+        # The editor drops custom_objects: layers.py, linted again, sees the unsaved cell.
+        notebook = path.as_uri()
+        cells = s.open_notebook(path, [("markdown", "# Serve"), ("code", LOADS), ("code", passing)])
+        assert await s.diagnostics(cells[2]) == []
+        mark = s.mark()
+        whole = types.Range(types.Position(0, 0), types.Position(0, 99))
+        s.edit_cells(notebook, {cells[2]: [types.TextEdit(whole, LOAD)]})
+        assert [d.code for d in await s.diagnostics(cells[2], after=mark)] == ["SER401"]
+        mark = s.mark()
+        s.change(layers, s.texts[layers] + "\n")
+        (unregistered,) = await s.diagnostics(layers, after=mark)
+        assert "serve.ipynb:cell 3:1" in unregistered.message
+
+        # ... writes the notebook, saves it and closes it: the project holds its new cells.
+        path.write_text(ipynb(dropped))
+        s.save_notebook(notebook)
+        mark = s.mark()
+        s.close_notebook(notebook)
+        await s.cleared(cells[2], mark)
+        mark = s.mark()
+        s.change(layers, s.texts[layers] + "\n")
+        (unregistered,) = await s.diagnostics(layers, after=mark)
+        assert "serve.ipynb:cell 3:1" in unregistered.message
+
+        # Registering the layer, saved: the notebook (open again) is linted again at once.
+        cells = s.open_notebook(path, dropped)
+        assert [d.code for d in await s.diagnostics(cells[2])] == ["SER401"]
+        registered = s.texts[layers].replace("class", f"{DECORATOR}class")
+        (tmp_path / "pkg" / "layers.py").write_text(registered)
+        s.change(layers, registered)
+        mark = s.mark()
+        s.save(layers)
+        assert await s.diagnostics(cells[2], after=mark) == []
+
+    server.drive(scenario)

@@ -3,6 +3,7 @@ document's project is found.  (tests/test_lsp_server.py drives the real server o
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -27,10 +28,13 @@ from serialint.lsp.actions import (
 from serialint.lsp.diagnostics import diagnostics
 from serialint.lsp.documents import Documents, apply_change
 from serialint.lsp.hover import code_at, hover_text, suppression_codes
+from serialint.lsp.notebooks import Notebooks, NotebookTarget, OpenNotebook, cell_diagnostics
 from serialint.lsp.positions import LineIndex, units
 from serialint.lsp.projects import Projects, resolve
+from serialint.lsp.server import build_server
 from serialint.lsp.settings import Settings
 from serialint.lsp.uris import fs_path, uri_key
+from serialint.notebooks import code_cell_sources, notebook_of_cells, read_notebook
 from serialint.suppress import noqa_edit
 
 EMOJI = "\N{GRINNING FACE}"  # outside the BMP: 1 character, 2 UTF-16 units, 4 UTF-8 bytes
@@ -444,3 +448,259 @@ def test_a_noqa_on_a_last_line_without_a_line_break_stays_on_that_line() -> None
     assert lsp_edit.new_text == "  # noqa: SER302"
     assert client_apply(text, [lsp_edit], "utf-16") == apply_edits(text, [edit])
     assert apply_edits(text, [edit]) == 'import keras\nmodel.save("a.h5")  # noqa: SER302'
+
+
+# -- notebooks ---------------------------------------------------------------------------------
+
+# Every kind of cell the joined text treats apart: markdown and raw cells (counted, not
+# code), magics (one continued with a backslash), a %%cell magic, an empty cell, a cell whose
+# source ends with a line break and cells whose source does not.
+CELLS = [
+    ("markdown", "# Title\n"),
+    ("code", "%pip install keras\nimport keras\n!python train.py \\\n  --epochs 3"),
+    ("raw", "raw text"),
+    ("code", "class Scale(keras.layers.Layer):\n    pass\n"),
+    ("code", ""),
+    ("code", "%%time\nx = 1"),
+    ("code", "    result = !ls\nmodel.save('m.h5')"),
+]
+
+
+def _ipynb(cells: list[tuple[str, str]]) -> str:
+    def cell(kind: str, text: str) -> dict[str, object]:
+        stored: dict[str, object] = {"cell_type": kind, "metadata": {}}
+        stored["source"] = text.splitlines(keepends=True)
+        if kind == "code":
+            stored |= {"execution_count": None, "outputs": []}
+        return stored
+
+    document = {"cells": [cell(k, t) for k, t in cells], "metadata": {}, "nbformat": 4}
+    return json.dumps(document, indent=1) + "\n"
+
+
+def test_notebook_of_cells_joins_them_as_a_stored_notebook_is_joined() -> None:
+    stored = read_notebook(_ipynb(CELLS))
+    held = notebook_of_cells(CELLS)
+    assert held.python == stored.python
+    assert [c.index for c in held.cells] == [c.index for c in stored.cells] == [2, 4, 5, 6, 7]
+    assert held.magics == stored.magics
+    assert "# serialint: cell 7" in held.python and "pip install" not in held.python
+    assert held.written(held.python) is None and held.file_rows() == {}
+
+
+def test_code_cell_sources_are_what_written_stores() -> None:
+    stored = read_notebook(_ipynb(CELLS))
+    python = stored.python
+    assert code_cell_sources(stored, python) == {
+        i: t for i, (k, t) in enumerate(CELLS, 1) if k == "code"
+    }
+
+    def cells_written(text: str) -> dict[int, str]:
+        written = stored.written(text)
+        assert written is not None
+        document = json.loads(written)
+        return {c.index: "".join(document["cells"][c.index - 1]["source"]) for c in stored.cells}
+
+    # A line added before a magic, a decorator, a line added at the end of the last cell (which
+    # has no final line break): as --fix writes them.
+    lines = python.split("\n")
+    lines.insert(lines.index("import keras") + 1, "import os")
+    lines.insert(lines.index("class Scale(keras.layers.Layer):"), "@register")
+    marker = lines.index("# serialint: cell 7")
+    lines.insert(marker, "print(model)")
+    fixed = "\n".join(lines)
+    sources = code_cell_sources(stored, fixed)
+    assert sources == cells_written(fixed)
+    assert sources is not None and sources[2].startswith(
+        "%pip install keras\nimport keras\nimport os\n!"
+    )
+    assert sources[7] == "    result = !ls\nmodel.save('m.h5')\nprint(model)"
+    # A %%magic cell changed, or a marker gone: nothing can be written.
+    assert (
+        code_cell_sources(
+            stored, python.replace("\n\n# serialint: cell 6", "x\n\n# serialint: cell 6")
+        )
+        is None
+    )
+    assert code_cell_sources(stored, python.replace("# serialint: cell 5\n", "")) is None
+
+
+def _item(uri: str, text: str, language: str = "python") -> types.TextDocumentItem:
+    return types.TextDocumentItem(uri, language, 1, text)
+
+
+def _open(store: Notebooks, cells: list[tuple[str, str]]) -> OpenNotebook:
+    kinds = {"markdown": types.NotebookCellKind.Markup}
+    uris = [f"vscode-notebook-cell:/p/n.ipynb#W{i}sZmlsZQ%3D%3D" for i in range(len(cells))]
+    return store.opened(
+        types.DidOpenNotebookDocumentParams(
+            types.NotebookDocument(
+                "file:///p/n.ipynb",
+                "jupyter-notebook",
+                1,
+                [
+                    types.NotebookCell(kinds.get(k, types.NotebookCellKind.Code), u)
+                    for u, (k, _) in zip(uris, cells, strict=True)
+                ],
+            ),
+            [
+                _item(u, t, "python" if k == "code" else k)
+                for u, (k, t) in zip(uris, cells, strict=True)
+            ],
+        )
+    )
+
+
+def _change(store: Notebooks, cells: types.NotebookDocumentCellChanges) -> OpenNotebook | None:
+    return store.changed(
+        types.DidChangeNotebookDocumentParams(
+            types.VersionedNotebookDocumentIdentifier(2, "file:///p/n.ipynb"),
+            types.NotebookDocumentChangeEvent(cells=cells),
+        ),
+        "utf-16",
+    )
+
+
+def test_notebook_sync_keeps_the_cells_in_step() -> None:
+    store = Notebooks()
+    notebook = _open(store, [("markdown", "# T"), ("code", "a = 1\fb\r\nc"), ("raw", "r")])
+    first, code, raw = (c.document for c in notebook.cells)
+    assert [c.number for c in notebook.snapshot().code] == [2]  # raw is not Python
+    assert store.of_cell(code.replace("%3D", "=")) is notebook  # any spelling of the URI
+    assert notebook.code_cell(first) is None and notebook.code_cell(code) is not None
+
+    # A ranged change, in LSP's lines (the form feed breaks no line).
+    where = types.Range(types.Position(1, 0), types.Position(1, 1))
+    _change(
+        store,
+        types.NotebookDocumentCellChanges(
+            text_content=[
+                types.NotebookDocumentCellContentChanges(
+                    types.VersionedTextDocumentIdentifier(2, code),
+                    [types.TextDocumentContentChangePartial(where, "C")],
+                )
+            ]
+        ),
+    )
+    assert notebook.snapshot().code[0].text == "a = 1\fb\r\nC"
+    assert notebook.snapshot().code[0].version == 2
+
+    # A cell added in front, the raw cell made a code cell, the code cell moved last (a
+    # delete and an insert of the same document: its text stays).
+    added = "vscode-notebook-cell:/p/n.ipynb#Wnew"
+    code_cell = notebook.cells[1]
+    _change(
+        store,
+        types.NotebookDocumentCellChanges(
+            structure=types.NotebookDocumentCellChangeStructure(
+                types.NotebookCellArrayChange(0, 0, [types.NotebookCell(2, added)]),
+                did_open=[_item(added, "x = 0")],
+            )
+        ),
+    )
+    _change(
+        store,
+        types.NotebookDocumentCellChanges(
+            structure=types.NotebookDocumentCellChangeStructure(
+                types.NotebookCellArrayChange(2, 2, [notebook.cells[3], code_cell])
+            ),
+            data=[types.NotebookCell(types.NotebookCellKind.Code, raw)],
+        ),
+    )
+    snapshot = notebook.snapshot()
+    assert [(c.number, c.text) for c in snapshot.code] == [(1, "x = 0"), (4, "a = 1\fb\r\nC")]
+    # ... its language is raw: still not Python.  VS Code changes a language by closing the
+    # cell's document and opening it again.
+    _change(
+        store,
+        types.NotebookDocumentCellChanges(
+            structure=types.NotebookDocumentCellChangeStructure(
+                types.NotebookCellArrayChange(2, 1, [types.NotebookCell(2, raw)]),
+                did_open=[_item(raw, "r = 2")],
+                did_close=[types.TextDocumentIdentifier(raw)],
+            )
+        ),
+    )
+    assert [c.number for c in notebook.snapshot().code] == [1, 3, 4]
+
+    assert store.closed("file:///p/n.ipynb") is notebook
+    assert store.of_cell(code) is None and store.all() == []
+    assert _change(store, types.NotebookDocumentCellChanges()) is None
+
+
+def test_notebook_findings_go_to_their_cells_and_fixes_come_back(
+    catalogue: dict[str, RuleDoc],
+) -> None:
+    store = Notebooks()
+    notebook = _open(
+        store,
+        [
+            ("code", "from keras import layers\n%matplotlib inline"),
+            ("markdown", "m"),
+            ("code", "class Scale(layers.Layer):\n    pass"),
+        ],
+    )
+    snapshot = notebook.snapshot()
+    python = snapshot.python
+    assert python.split("\n")[3] == "class Scale(layers.Layer):"  # row 4
+    # A fix in two cells (an import after cell 1's last import, a decorator in cell 3), in the
+    # joined text's rows.
+    fix = Fix(
+        "Register",
+        "unsafe",
+        (
+            Edit("import keras\n", Position(2, 1), Position(2, 1)),
+            Edit("@register\n", Position(4, 1), Position(4, 1)),
+        ),
+    )
+    finding = Finding("SER101", "m", Path("/p/n.ipynb"), Position(4, 7), Position(4, 12), fix=fix)
+    syntax = Finding(
+        "SER000", "Syntax error", Path("/p/n.ipynb"), Position(2, 1), Position(2, 1), cell=3
+    )
+    found = cell_diagnostics(snapshot, [finding, syntax], "utf-16", catalogue)
+    cell_1, _, cell_3 = (c.document for c in notebook.cells)
+    ((kept, diagnostic), (joined, error)) = found[uri_key(cell_3)]
+    assert kept is finding  # in the joined text's rows, for the fixes
+    assert diagnostic.range == types.Range(types.Position(0, 6), types.Position(0, 11))
+    assert joined.start == Position(5, 1) and joined.cell is None  # back in the joined rows
+    assert error.range.start == types.Position(1, 0)
+    assert uri_key(cell_1) not in found
+
+    target = NotebookTarget(Path("/p/n.ipynb"), snapshot, "utf-16")
+    edit = target.fix_edit(finding)
+    assert edit is not None and edit.changes is not None and list(edit.changes) == [cell_1, cell_3]
+    texts = {c.uri: c.text for c in snapshot.code}
+    assert client_apply(texts[cell_1], edit.changes[cell_1], "utf-16") == (
+        "from keras import layers\nimport keras\n%matplotlib inline"
+    )
+    assert client_apply(texts[cell_3], edit.changes[cell_3], "utf-16") == (
+        "@register\nclass Scale(layers.Layer):\n    pass"
+    )
+    comment, ignore = target.noqa(finding) or ("", None)
+    assert comment == "# noqa: SER101" and ignore is not None and ignore.changes is not None
+    assert client_apply(texts[cell_3], ignore.changes[cell_3], "utf-16").startswith(
+        "class Scale(layers.Layer):  # noqa: SER101\n"
+    )
+    # Fix-all's text turned back into cells; a text that lost a marker gives no edit.
+    assert target.fix_all_edit(python) is None
+    assert target.fix_all_edit(python.replace("# serialint: cell 1\n", "")) is None
+
+
+def test_pygls_keeps_no_copy_of_the_notebooks() -> None:
+    """The server's protocol hands the notebook messages to the server's handlers alone: pygls'
+    workspace (full sync) would take a ranged cell change's text for the whole cell."""
+    server = build_server()
+    params = types.DidChangeNotebookDocumentParams(
+        types.VersionedNotebookDocumentIdentifier(2, "file:///p/never-opened.ipynb"),
+        types.NotebookDocumentChangeEvent(),
+    )
+    for method in (
+        types.NOTEBOOK_DOCUMENT_DID_OPEN,
+        types.NOTEBOOK_DOCUMENT_DID_CHANGE,
+        types.NOTEBOOK_DOCUMENT_DID_CLOSE,
+    ):
+        builtin = server.protocol.fm.builtin_features[method]
+        # pygls' own handler would file it in the workspace first (a KeyError for a change of
+        # a notebook it does not know); this one only passes it on.
+        ((handler, args, _),) = list(builtin(params))
+        assert handler is server.protocol.fm.features[method] and args == (params,)

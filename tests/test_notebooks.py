@@ -362,3 +362,20 @@ def test_the_full_format_shows_the_cells_own_line(
     assert "1 | class Scale(keras.layers.Layer):\n" in out
     assert "2 | model.save('model.h5')\n" in out
     assert "serialint: cell" not in out and "serialint: magic" not in out
+
+
+def test_a_fix_that_edits_an_earlier_cell_says_which_cell_each_edit_is_in(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = notebook(
+        code("from keras.layers import Layer\n"), code("class Scale(Layer):\n", "    pass")
+    )
+    _write(tmp_path, "nb.ipynb", document)
+    [finding] = [f for f in _json(tmp_path, capsys) if f["code"] == "SER101"]
+    edits = {
+        (e["cell"], e["location"]["row"], e["content"].split("(")[0])
+        for e in finding["fix"]["edits"]
+    }
+    assert (finding["cell"], finding["location"]["row"]) == (2, 1)
+    assert (2, 1, "@keras.saving.register_keras_serializable") in edits
+    assert any(cell == 1 and "import keras" in content for cell, _, content in edits), edits

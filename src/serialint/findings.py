@@ -30,6 +30,7 @@ class Edit:
     content: str
     start: Position
     end: Position
+    cell: int | None = None  # in a reported notebook finding: the cell its rows count in
 
 
 @dataclass(frozen=True)

@@ -298,6 +298,20 @@ class CellMap:
             return None
         return self.starts[self.cells.index(cell)] + row - 1
 
+    def _edit(self, edit: Edit) -> Edit:
+        """An edit in the rows of its own cell (a fix may also edit an earlier cell: the
+        import that registering a layer needs)."""
+        cell, row = self.locate(edit.start.row)
+        if cell is None:
+            return edit
+        offset = edit.start.row - row
+        return Edit(
+            edit.content,
+            Position(row, edit.start.column),
+            Position(max(1, edit.end.row - offset), edit.end.column),
+            cell,
+        )
+
     def translate(self, finding: Finding) -> Finding:
         """The finding as users see it: rows counted within its cell, and the cell named."""
         cell, row = self.locate(finding.start.row)
@@ -306,7 +320,7 @@ class CellMap:
         offset = finding.start.row - row
         fix = finding.fix
         if fix is not None:
-            fix = Fix(fix.message, fix.applicability, tuple(_shifted(e, offset) for e in fix.edits))
+            fix = Fix(fix.message, fix.applicability, tuple(self._edit(e) for e in fix.edits))
         noqa = finding.noqa_row - offset if finding.noqa_row is not None else None
         return replace(
             finding,
@@ -317,14 +331,6 @@ class CellMap:
             cell=cell,
             file_row=self.file_rows.get((cell, row)),
         )
-
-
-def _shifted(edit: Edit, offset: int) -> Edit:
-    return Edit(
-        edit.content,
-        Position(max(1, edit.start.row - offset), edit.start.column),
-        Position(max(1, edit.end.row - offset), edit.end.column),
-    )
 
 
 def is_notebook(path: Path) -> bool:

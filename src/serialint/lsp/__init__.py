@@ -1,8 +1,9 @@
 """The language server: ``serialint server`` (or ``serialint lsp``) speaks LSP over stdio.
 
-Diagnostics on open, change and save; quick fixes, "Ignore with # noqa" and
-``source.fixAll.serialint`` code actions; hover on the codes of ``# noqa`` comments.  Needs
-pygls 2 (``pip install 'serialint[lsp]'``).  See docs/editors.md.
+Diagnostics on open, change and save, in Python files and in Jupyter notebooks' code cells;
+quick fixes, "Ignore with # noqa" and ``source.fixAll.serialint`` code actions; hover on the
+codes of ``# noqa`` comments.  Needs pygls 2 (``pip install 'serialint[lsp]'``).  See
+docs/editors.md.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Code actions: each finding's fix, "Ignore with # noqa", and ``source.fixAll.serialint``.
 
-Pure functions of a document's text and findings; fix-all is :func:`serialint.api.lint_source`,
-the rounds ``serialint check --fix`` applies.
+Pure functions of a document's (or a notebook's) text and findings; fix-all is
+:func:`serialint.api.lint_source`, the rounds ``serialint check --fix`` applies.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from lsprotocol import types
 
@@ -23,6 +24,21 @@ QUICKFIX = types.CodeActionKind.QuickFix.value
 KINDS = (QUICKFIX, FIX_ALL)
 
 
+class Target(Protocol):
+    """Where a code action's edits go: one document (:class:`Document`), or the cells of a
+    notebook (:class:`serialint.lsp.notebooks.NotebookTarget`).  Each answers None when it has
+    no edit to offer."""
+
+    def fix_edit(self, finding: Finding) -> types.WorkspaceEdit | None:
+        """The finding's fix, if it has one and the fixed file still parses."""
+
+    def noqa(self, finding: Finding) -> tuple[str, types.WorkspaceEdit] | None:
+        """The ``# noqa`` comment that ignores the finding on its row, and its edit."""
+
+    def fix_all_edit(self, fixed: str) -> types.WorkspaceEdit | None:
+        """The edit to ``fixed``, the text with every fix applied."""
+
+
 @dataclass(frozen=True)
 class Document:
     """One editor document as the code actions see it."""
@@ -31,6 +47,23 @@ class Document:
     path: Path
     text: str
     encoding: str  # the negotiated position encoding
+
+    def fix_edit(self, finding: Finding) -> types.WorkspaceEdit | None:
+        fix = finding.fix
+        if fix is None or not fix_text(_source(self), [finding], FixMode.UNSAFE).applied:
+            return None
+        return _workspace_edit(self.uri, text_edits(self.text, fix.edits, self.encoding))
+
+    def noqa(self, finding: Finding) -> tuple[str, types.WorkspaceEdit] | None:
+        edit = noqa_edit(self.text, finding.start.row, {finding.code})
+        if edit is None:
+            return None
+        edits = text_edits(self.text, [edit], self.encoding)
+        return edit.content.strip(), _workspace_edit(self.uri, edits)
+
+    def fix_all_edit(self, fixed: str) -> types.WorkspaceEdit | None:
+        edits = minimal_edit(self.text, fixed, self.encoding)
+        return _workspace_edit(self.uri, edits) if edits else None
 
 
 def wanted(kind: str, only: Sequence[str] | None) -> bool:
@@ -94,11 +127,12 @@ def _source(document: Document, text: str | None = None) -> SourceFile:
 
 
 def fix_action(
-    document: Document, finding: Finding, diagnostic: types.Diagnostic
+    target: Target, finding: Finding, diagnostic: types.Diagnostic
 ) -> types.CodeAction | None:
     """The finding's fix as a quick fix, if it has one and the fixed file still parses."""
     fix = finding.fix
-    if fix is None or not fix_text(_source(document), [finding], FixMode.UNSAFE).applied:
+    edit = target.fix_edit(finding) if fix is not None else None
+    if fix is None or edit is None:
         return None
     safe = fix.applicability == "safe"
     return types.CodeAction(
@@ -106,33 +140,34 @@ def fix_action(
         kind=types.CodeActionKind.QuickFix,
         diagnostics=[diagnostic],
         is_preferred=safe,
-        edit=_workspace_edit(document.uri, text_edits(document.text, fix.edits, document.encoding)),
+        edit=edit,
     )
 
 
 def noqa_action(
-    document: Document, finding: Finding, diagnostic: types.Diagnostic
+    target: Target, finding: Finding, diagnostic: types.Diagnostic
 ) -> types.CodeAction | None:
     """ "Ignore SER101 with ``# noqa: SER101``" on the finding's row, unless it cannot be."""
-    edit = noqa_edit(document.text, finding.start.row, {finding.code})
-    if edit is None:
+    found = target.noqa(finding)
+    if found is None:
         return None
+    comment, edit = found
     return types.CodeAction(
-        title=f"Ignore {finding.code} with `{edit.content.strip()}`",
+        title=f"Ignore {finding.code} with `{comment}`",
         kind=types.CodeActionKind.QuickFix,
         diagnostics=[diagnostic],
-        edit=_workspace_edit(document.uri, text_edits(document.text, [edit], document.encoding)),
+        edit=edit,
     )
 
 
-def fix_all_action(document: Document, fixed: str) -> types.CodeAction | None:
-    edits = minimal_edit(document.text, fixed, document.encoding)
-    if not edits:
+def fix_all_action(target: Target, fixed: str) -> types.CodeAction | None:
+    edit = target.fix_all_edit(fixed)
+    if edit is None:
         return None
     return types.CodeAction(
         title="serialint: fix all auto-fixable problems",
         kind=FIX_ALL,
-        edit=_workspace_edit(document.uri, edits),
+        edit=edit,
     )
 
 
@@ -146,16 +181,19 @@ def _overlaps(a: types.Range, b: types.Range) -> bool:
 
 
 def code_actions(
-    document: Document,
+    document: Target,
     pairs: Sequence[tuple[Finding, types.Diagnostic]],
     where: types.Range,
     context: types.CodeActionContext,
     fixed_all: Callable[[], str],
+    fixable: bool | None = None,
 ) -> list[types.CodeAction]:
     """The actions for ``where``: quick fixes (each fix, then each noqa) of the findings it
     touches or that the client names, and the fix-all action (when the client asks for source
     actions, or for every action on the user's request).
-    ``pairs`` are the document's findings with their diagnostics."""
+    ``pairs`` are the document's findings with their diagnostics (a notebook cell's: its own);
+    ``fixable`` says whether fix-all has anything to do (by default: whether any of ``pairs``
+    has a fix)."""
     only = [str(getattr(k, "value", k)) for k in context.only] if context.only else None
     if only is None and context.trigger_kind == types.CodeActionTriggerKind.Automatic:
         # VS Code asks at every cursor move for its light bulb, which shows quick fixes only:
@@ -182,7 +220,9 @@ def code_actions(
                 seen.add((f.code, f.start.row))
                 ignores.append(noqa_action(document, f, d))
         actions += [a for a in [*fixes, *ignores] if a is not None]
-    if wanted(FIX_ALL, only) and any(f.fix is not None for f, _ in pairs):
+    if fixable is None:
+        fixable = any(f.fix is not None for f, _ in pairs)
+    if wanted(FIX_ALL, only) and fixable:
         action = fix_all_action(document, fixed_all())
         if action is not None:
             actions.append(action)

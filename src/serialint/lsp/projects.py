@@ -7,6 +7,10 @@ configuration file; else the nearest project marker (``.git``, ``pyproject.toml`
 the innermost workspace folder holding it (as ``serialint check`` run in that folder); else the
 file alone, rooted at its directory.
 
+An open notebook counts in its project as ``serialint check`` reads it: its code cells joined
+(:attr:`serialint.notebooks.Notebook.python`), from the editor's cells while it is open and from
+the ``.ipynb`` file once it is saved or changes on disk (:func:`read_text`).
+
 A file its project's ``exclude``/``extend-exclude`` matches is not checked (as ruff's server
 does, whether or not ``force-exclude`` is set): :meth:`Projects.lint` answers None for it, and its
 text, open or saved, never joins the project's facts (the CLI never indexes it either).
@@ -30,6 +34,7 @@ from serialint.config import (
 from serialint.engine import enabled_codes, exclude_matcher
 from serialint.files import ExcludeMatcher
 from serialint.findings import FileResult, Finding
+from serialint.notebooks import Notebook, is_notebook, read_notebook_file
 from serialint.paths import relative_parts, resolved
 from serialint.source import SourceFile, read_source
 
@@ -53,6 +58,17 @@ class Resolution:
 
 def is_config_file(path: Path) -> bool:
     return path.name in CONFIG_FILES
+
+
+def read_text(path: Path) -> str | None:
+    """The text the project holds for ``path`` as it is on disk: a module's source, a
+    notebook's code cells joined (:attr:`serialint.notebooks.Notebook.python`); None when it
+    cannot be read."""
+    if is_notebook(path):
+        notebook = read_notebook_file(path)
+        return notebook.python if isinstance(notebook, Notebook) else None
+    read = read_source(path)
+    return read.text if isinstance(read, SourceFile) else None
 
 
 def resolve(
@@ -173,9 +189,9 @@ class Projects:
         project = self._find(self._of.get(key))
         if project is None or project.excluded(key):
             return None
-        read = read_source(key)
-        if isinstance(read, SourceFile) and read.text != project.disk_text(key):
-            project.base = project.base.replaced({key: read.text})
+        text = read_text(key)
+        if text is not None and text != project.disk_text(key):
+            project.base = project.base.replaced({key: text})
         return project
 
     def _load(self, resolution: Resolution) -> Workspace:
@@ -208,9 +224,9 @@ class Projects:
                 continue
             texts: dict[Path, str] = {}
             for key, _ in inside:
-                read = read_source(key) if key in project.base.files else None
-                if isinstance(read, SourceFile) and read.text != project.disk_text(key):
-                    texts[key] = read.text
+                text = read_text(key) if key in project.base.files else None
+                if text is not None and text != project.disk_text(key):
+                    texts[key] = text
             if not texts:
                 continue
             project.base = project.base.replaced(texts)

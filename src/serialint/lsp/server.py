@@ -15,6 +15,13 @@ would drift from the editor's.  A whole Python file per change costs next to not
 Everything kept per document is keyed by :func:`~serialint.lsp.uris.uri_key` (the decoded
 URI), whatever spelling of its URI a message uses; diagnostics are published under the URI the
 client opened the document with.
+
+Jupyter notebooks come through LSP 3.17's notebook document sync (:mod:`serialint.lsp.notebooks`):
+a notebook is linted as one text, its code cells joined as ``serialint check`` joins them, and
+its diagnostics are published per cell, under each cell's text document URI.  The notebook and
+its cells are kept by the server alone: pygls' own notebook handlers are replaced
+(:class:`SerialintProtocol`), since pygls would apply the ranged changes clients send for cells as
+whole-text replacements (it is set to full synchronisation) and log an error for each.
 """
 
 from __future__ import annotations
@@ -22,12 +29,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
 
 from serialint import __version__
 from serialint.api import lint_source
@@ -38,17 +48,26 @@ from serialint.lsp.actions import KINDS, Document, code_actions
 from serialint.lsp.diagnostics import diagnostics
 from serialint.lsp.documents import Documents, OpenDocument, is_python
 from serialint.lsp.hover import code_at, hover_text
+from serialint.lsp.notebooks import (
+    SYNC,
+    Notebooks,
+    NotebookTarget,
+    OpenNotebook,
+    Snapshot,
+    cell_diagnostics,
+)
 from serialint.lsp.positions import UTF16, LineIndex
 from serialint.lsp.projects import Project, Projects, is_config_file
 from serialint.lsp.settings import SECTION, Settings
 from serialint.lsp.uris import document_path, uri_key
+from serialint.notebooks import is_notebook
 from serialint.paths import resolved
 
 logger = logging.getLogger(__name__)
 
 DEBOUNCE_S = 0.15
 WATCHERS_ID = "serialint-watched-files"
-_WATCHED = (*(f"**/{name}" for name in CONFIG_FILES), "**/*.py")
+_WATCHED = (*(f"**/{name}" for name in CONFIG_FILES), "**/*.py", "**/*.ipynb")
 
 
 @dataclass(frozen=True)
@@ -62,12 +81,54 @@ class Linted:
     project: Project
 
 
+@dataclass(frozen=True)
+class LintedNotebook:
+    """A notebook's cells as last linted, and what they gave."""
+
+    snapshot: Snapshot
+    findings: tuple[Finding, ...]  # in the joined text's rows
+    cells: dict[str, list[tuple[Finding, types.Diagnostic]]]  # by the cell's uri_key
+    project: Project | None  # None: not linted (an `untitled:` notebook, an internal error)
+
+
+class SerialintProtocol(LanguageServerProtocol):
+    """pygls' protocol, but the notebooks' messages go to the server's handlers only: pygls'
+    workspace does not keep (or mangle) a copy of them."""
+
+    def _handled(self, method: str, params: Any) -> Generator[Any, Any, None]:
+        handler = self.fm.features.get(method)
+        if handler is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+    def lsp_notebook_document__did_open(
+        self, params: types.DidOpenNotebookDocumentParams
+    ) -> Generator[Any, Any, None]:
+        yield from self._handled(types.NOTEBOOK_DOCUMENT_DID_OPEN, params)
+
+    @lsp_method(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    def lsp_notebook_document__did_change(
+        self, params: types.DidChangeNotebookDocumentParams
+    ) -> Generator[Any, Any, None]:
+        yield from self._handled(types.NOTEBOOK_DOCUMENT_DID_CHANGE, params)
+
+    @lsp_method(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    def lsp_notebook_document__did_close(
+        self, params: types.DidCloseNotebookDocumentParams
+    ) -> Generator[Any, Any, None]:
+        yield from self._handled(types.NOTEBOOK_DOCUMENT_DID_CLOSE, params)
+
+
 class SerialintServer(LanguageServer):
     """The language server's state: the projects, the settings, the last lint of each document."""
 
     def __init__(self, debounce: float = DEBOUNCE_S) -> None:
         super().__init__(
-            "serialint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Full
+            "serialint",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Full,
+            notebook_document_sync=SYNC,
+            protocol_cls=SerialintProtocol,
         )
         self.debounce = debounce
         self.catalogue: dict[str, RuleDoc] = load_catalogue()
@@ -75,8 +136,10 @@ class SerialintServer(LanguageServer):
         self.settings = Settings()
         self.documents = Documents()
         self.shutdown_requested = False  # the client sent `shutdown` (before `exit`)
+        self.notebooks = Notebooks()
         self.linted: dict[str, Linted] = {}  # by uri_key
-        self._pending: dict[str, asyncio.TimerHandle] = {}  # by uri_key
+        self.linted_notebooks: dict[str, LintedNotebook] = {}  # by the notebook's uri_key
+        self._pending: dict[str, asyncio.TimerHandle] = {}  # by uri_key (of a notebook too)
         self._shown: set[str] = set()  # messages already shown to the user
         self._tasks: set[asyncio.Future[None]] = set()  # running background requests
 
@@ -168,6 +231,60 @@ class SerialintServer(LanguageServer):
         logger.debug("linted %s in %.3fs", path, time.perf_counter() - started)
         return linted
 
+    def lint_notebook(self, notebook: OpenNotebook) -> LintedNotebook:
+        """Lint ``notebook`` now (its code cells, joined), publish each code cell's diagnostics,
+        clear those of cells that are no longer code cells, and keep the result.  A notebook
+        that is not a file (``untitled:``), or that failed to lint, gets nothing published and
+        no code actions; one its project excludes, no diagnostics."""
+        key = uri_key(notebook.uri)
+        self._cancel(key)
+        snapshot = notebook.snapshot()
+        path = document_path(notebook.uri)
+        if path is None:
+            return LintedNotebook(snapshot, (), {}, None)
+        try:
+            started = time.perf_counter()
+            project, result = self.projects.lint(path, snapshot.python, self.folders())
+            self._report_config(project)
+            if result is None:
+                logger.debug("%s is excluded by its configuration: not checked", path)
+            found = tuple(result.findings) if result is not None else ()
+            cells = cell_diagnostics(snapshot, found, self.encoding, self.catalogue)
+        except Exception as error:  # a bug must not take the editor's linting down
+            logger.exception("linting %s failed", path)
+            self.tell(f"serialint: internal error linting {path}: {type(error).__name__}: {error}")
+            return LintedNotebook(snapshot, (), {}, None)
+        logger.debug("linted %s in %.3fs", path, time.perf_counter() - started)
+        before = self.linted_notebooks.get(key)
+        linted = LintedNotebook(snapshot, found, cells, project)
+        self.linted_notebooks[key] = linted
+        for cell in snapshot.code:
+            published = [d for _, d in cells.get(uri_key(cell.uri), [])]
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(
+                    uri=cell.uri, diagnostics=published, version=cell.version
+                )
+            )
+        if before is not None:
+            self._clear_cells(before.snapshot, keep=snapshot)
+        return linted
+
+    def _clear_cells(self, snapshot: Snapshot, keep: Snapshot | None = None) -> None:
+        """Clear the diagnostics of ``snapshot``'s code cells (but those ``keep`` has)."""
+        kept = {uri_key(c.uri) for c in keep.code} if keep is not None else set()
+        for cell in snapshot.code:
+            if uri_key(cell.uri) not in kept:
+                self.text_document_publish_diagnostics(
+                    types.PublishDiagnosticsParams(uri=cell.uri, diagnostics=[])
+                )
+
+    def current_notebook(self, notebook: OpenNotebook) -> LintedNotebook:
+        """The notebook's lint for its cells' current texts (linting it again if they changed)."""
+        linted = self.linted_notebooks.get(uri_key(notebook.uri))
+        if linted is not None and linted.snapshot == notebook.snapshot():
+            return linted
+        return self.lint_notebook(notebook)
+
     def current(self, uri: str) -> Linted | None:
         """The document's lint for its current text (linting it again if it changed)."""
         document = self.documents.get(uri)
@@ -192,6 +309,9 @@ class SerialintServer(LanguageServer):
         document = self.documents.get(key)
         if document is not None:
             self.lint(document)
+        notebook = self.notebooks.get(key)
+        if notebook is not None:
+            self.lint_notebook(notebook)
 
     def _cancel(self, key: str) -> None:
         handle = self._pending.pop(key, None)
@@ -209,6 +329,13 @@ class SerialintServer(LanguageServer):
             linted = self.linted.get(key)
             if project is None or linted is None or linted.project is project:
                 self.lint(document)
+        for notebook in self.notebooks.all():
+            key = uri_key(notebook.uri)
+            if key == skipped:
+                continue
+            linted_notebook = self.linted_notebooks.get(key)
+            if project is None or linted_notebook is None or linted_notebook.project is project:
+                self.lint_notebook(notebook)
 
     def reload(self, why: str) -> None:
         """Read every project again (a configuration changed) and lint every open document."""
@@ -216,13 +343,16 @@ class SerialintServer(LanguageServer):
         self.projects.clear()
         self._shown.clear()
         self.linted.clear()
+        self.linted_notebooks.clear()
         folders = self.folders()
-        for document in self.open_python():
-            path = document_path(document.uri)
+        buffers = [(d.uri, d.text) for d in self.open_python()]
+        buffers += [(n.uri, n.snapshot().python) for n in self.notebooks.all()]
+        for uri, text in buffers:
+            path = document_path(uri)
             if path is None:
                 continue
             try:  # every buffer first, so that each lint sees all of them
-                self.projects.track(path, document.text, folders)
+                self.projects.track(path, text, folders)
             except Exception:
                 logger.exception("reading the project of %s failed", path)
         self.lint_project(None)
@@ -230,6 +360,9 @@ class SerialintServer(LanguageServer):
     # -- requests ---------------------------------------------------------------------------
 
     def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction]:
+        notebook = self.notebooks.of_cell(params.text_document.uri)
+        if notebook is not None:
+            return self.cell_code_actions(notebook, params)
         linted = self.current(params.text_document.uri)
         path = document_path(params.text_document.uri)
         if linted is None or path is None:
@@ -252,11 +385,50 @@ class SerialintServer(LanguageServer):
         pairs = list(zip(linted.findings, linted.diagnostics, strict=True))
         return code_actions(document, pairs, params.range, params.context, fixed_all)
 
+    def cell_code_actions(
+        self, notebook: OpenNotebook, params: types.CodeActionParams
+    ) -> list[types.CodeAction]:
+        """The code actions of a notebook cell: its findings' fixes and noqa, and fix-all of
+        the whole notebook, each edit made on the cells it changes."""
+        linted = self.current_notebook(notebook)
+        path = document_path(notebook.uri)
+        project = linted.project
+        uri = params.text_document.uri
+        if path is None or project is None or linted.snapshot.cell(uri) is None:
+            return []  # not checked, or not a code cell
+        pairs = linted.cells.get(uri_key(uri), [])
+        python = linted.snapshot.python
+        mode = self.settings.fix_mode
+
+        def fixed_all() -> str:
+            try:
+                _, fixed = lint_source(project.current, resolved(path), python, fix=mode)
+                return fixed
+            except Exception as error:
+                logger.exception("fixing %s failed", path)
+                self.tell(
+                    f"serialint: internal error fixing {path}: {type(error).__name__}: {error}"
+                )
+                return python
+
+        target = NotebookTarget(path, linted.snapshot, self.encoding)
+        fixable = any(f.fix is not None for f in linted.findings)
+        return code_actions(target, pairs, params.range, params.context, fixed_all, fixable)
+
+    def _hover_text(self, uri: str) -> str | None:
+        """The text of the Python document, or notebook code cell, ``uri`` names."""
+        document = self.documents.get(uri)
+        if document is not None and is_python(document):
+            return document.text
+        notebook = self.notebooks.of_cell(uri)
+        cell = notebook.code_cell(uri) if notebook is not None else None
+        return cell.text if cell is not None else None
+
     def hover(self, params: types.HoverParams) -> types.Hover | None:
-        document = self.documents.get(params.text_document.uri)
-        if document is None or not is_python(document):
+        text = self._hover_text(params.text_document.uri)
+        if text is None:
             return None
-        index = LineIndex.of(document.text)
+        index = LineIndex.of(text)
         line_number = params.position.line
         if line_number >= len(index.starts):
             return None
@@ -290,7 +462,7 @@ class SerialintServer(LanguageServer):
         self._cancel(key)
         self.linted.pop(key, None)
         path = document_path(uri)
-        if path is not None:
+        if path is not None and (document is None or is_python(document)):
             self.projects.close(path)
         if document is None or is_python(document):
             self.text_document_publish_diagnostics(  # under the URI they were published with
@@ -298,6 +470,47 @@ class SerialintServer(LanguageServer):
                     uri=document.uri if document else uri, diagnostics=[]
                 )
             )
+
+    def notebook_opened(self, params: types.DidOpenNotebookDocumentParams) -> None:
+        key = uri_key(params.notebook_document.uri)
+        before = self.linted_notebooks.pop(key, None)
+        if before is not None:  # opened again without a close
+            self._clear_cells(before.snapshot)
+        self.lint_notebook(self.notebooks.opened(params))
+
+    def notebook_changed(self, params: types.DidChangeNotebookDocumentParams) -> None:
+        notebook = self.notebooks.changed(params, self.encoding)
+        cells = params.change.cells
+        if notebook is None or cells is None:
+            return  # not open, or only its metadata changed
+        if cells.structure or cells.data:
+            # Cells added, removed, moved or of another kind: now (but not when only a cell's
+            # metadata or execution summary changed, as after each run of a cell).
+            self.current_notebook(notebook)
+        elif any(notebook.code_cell(c.document.uri) for c in cells.text_content or []):
+            self.lint_later(notebook.uri)  # typing in a code cell: once it pauses
+
+    def notebook_closed(self, uri: str) -> None:
+        """The notebook is closed: forget it, and clear its cells' diagnostics."""
+        key = uri_key(uri)
+        self._cancel(key)
+        notebook = self.notebooks.closed(uri)
+        linted = self.linted_notebooks.pop(key, None)
+        path = document_path(uri)
+        if path is not None and notebook is not None:
+            self.projects.close(path)
+        if linted is not None:
+            self._clear_cells(linted.snapshot)
+
+    def notebook_saved(self, uri: str) -> None:
+        notebook = self.notebooks.get(uri)
+        path = document_path(uri)
+        if notebook is None or path is None:
+            return
+        project = self.projects.saved(path)
+        self.lint_notebook(notebook)
+        if project is not None:
+            self.lint_project(project, done=notebook.uri)
 
     def saved(self, params: types.DidSaveTextDocumentParams) -> None:
         path = document_path(params.text_document.uri)
@@ -321,7 +534,11 @@ class SerialintServer(LanguageServer):
             self.reload(", ".join(sorted({str(p) for p in configs})) + " changed")
             return
         created_or_deleted = (types.FileChangeType.Created, types.FileChangeType.Deleted)
-        python = [(p, kind in created_or_deleted) for p, kind in paths if p and p.suffix == ".py"]
+        python = [
+            (p, kind in created_or_deleted)
+            for p, kind in paths
+            if p and (p.suffix == ".py" or is_notebook(p))
+        ]
         touched = self.projects.disk_changed(python) if python else []
         for project in touched:
             self.lint_project(project)
@@ -411,6 +628,22 @@ def build_server(debounce: float = DEBOUNCE_S) -> SerialintServer:
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(params: types.DidCloseTextDocumentParams) -> None:
         server.closed(params.text_document.uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+    def did_open_notebook(params: types.DidOpenNotebookDocumentParams) -> None:
+        server.notebook_opened(params)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    def did_change_notebook(params: types.DidChangeNotebookDocumentParams) -> None:
+        server.notebook_changed(params)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_SAVE)
+    def did_save_notebook(params: types.DidSaveNotebookDocumentParams) -> None:
+        server.notebook_saved(params.notebook_document.uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    def did_close_notebook(params: types.DidCloseNotebookDocumentParams) -> None:
+        server.notebook_closed(params.notebook_document.uri)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def did_change_watched_files(params: types.DidChangeWatchedFilesParams) -> None:

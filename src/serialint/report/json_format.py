@@ -27,6 +27,7 @@ def as_dict(finding: Finding, catalogue: dict[str, RuleDoc]) -> dict[str, Any]:
                     "content": e.content,
                     "location": _location(e.start),
                     "end_location": _location(e.end),
+                    **({"cell": e.cell} if e.cell is not None else {}),
                 }
                 for e in finding.fix.edits
             ],
