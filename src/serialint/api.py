@@ -9,6 +9,7 @@ so they give the same findings.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -45,7 +46,8 @@ from serialint.runtime.confirmation import Confirmation, ConfirmOptions, Progres
 from serialint.source import DIAGNOSTIC_CODE, diagnostic
 from serialint.suppress import PerFileIgnores, noqa_edit
 
-_MAX_FIX_ROUNDS = 10  # a fix that moves text may make room for another; ruff iterates too
+_MAX_FIX_ROUNDS = 10
+_MAX_SAME_FIX = 3  # a fix whose finding keeps coming back is tried on that many look-alikes  # a fix that moves text may make room for another; ruff iterates too
 
 
 @dataclass
@@ -193,6 +195,13 @@ def _key(finding: Finding) -> tuple[Path, str, str]:
     return (resolved(finding.path), finding.code, finding.message)
 
 
+def _line_key(finding: Finding, result: FileResult) -> tuple[tuple[Path, str, str], str]:
+    """... told apart from its look-alikes by the text of the line it starts on."""
+    row = finding.start.row
+    line = result.lines[row - 1].strip() if 1 <= row <= len(result.lines) else ""
+    return (_key(finding), line)
+
+
 def _facts(files: dict[Path, FileFacts | Finding]) -> list[ModuleFacts]:
     return [f.facts for f in files.values() if isinstance(f, FileFacts)]
 
@@ -241,18 +250,30 @@ def _fix_rounds(
     results = outcome.files
     texts: dict[Path, str] = {}
     # A finding fixed once and reported again means its fix did not work: never apply it twice.
-    attempted: set[tuple[Path, str, str]] = set()
+    # It is known by its line's text too: a class defined twice under one name is reported
+    # again, with the same message, once the first is fixed; that one is another finding.
+    attempted: set[tuple[tuple[Path, str, str], str]] = set()
+    applied: Counter[tuple[Path, str, str]] = Counter()
+    dropped: set[tuple[tuple[Path, str, str], str]] = set()
     for _ in range(_MAX_FIX_ROUNDS):
         changed = False
         for result in results:
             read = workspace.files.get(resolved(result.path))
             if not isinstance(read, FileFacts):
                 continue
-            fresh = [f for f in result.findings if _key(f) not in attempted]
+            fresh = [
+                f
+                for f in result.findings
+                if _line_key(f, result) not in attempted and applied[_key(f)] < _MAX_SAME_FIX
+            ]
             fixed = fix_text(read.source, fresh, fix)
-            attempted |= {_key(f) for f in fixed.applied}
-            known = {_key(f) for f in outcome.rejected}
-            outcome.rejected += [f for f, _ in fixed.rejected if _key(f) not in known]
+            for finding in fixed.applied:
+                attempted.add(_line_key(finding, result))
+                applied[_key(finding)] += 1
+            for finding, _ in fixed.rejected:
+                if _line_key(finding, result) not in dropped:
+                    dropped.add(_line_key(finding, result))
+                    outcome.rejected.append(finding)
             if fixed.applied:
                 outcome.fixed += fixed.applied
                 texts[resolved(result.path)] = fixed.text
@@ -262,10 +283,9 @@ def _fix_rounds(
         workspace = workspace.replaced(texts)
         results = [workspace.lint_file(p) for p in targets]
     # A fix that was dropped is no longer offered.
-    dropped = {_key(f) for f in outcome.rejected}
     for result in results:
         result.findings = [
-            replace(f, fix=None) if _key(f) in dropped else f for f in result.findings
+            replace(f, fix=None) if _line_key(f, result) in dropped else f for f in result.findings
         ]
     outcome.files = results
     return workspace, texts

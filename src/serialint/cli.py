@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -49,6 +50,9 @@ from serialint.runtime.confirmation import DEFAULT_TIMEOUT_S
 from serialint.source import decode_source
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+# A reader that stops early (`| head`): 1, as Python exits on EPIPE and as rich (the full
+# format, `rules`) exits by itself, so that every format ends with the same code.
+EXIT_BROKEN_PIPE = 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -185,9 +189,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, CatalogueError, RuntimeUnavailable) as error:
         print(f"serialint: error: {error}", file=sys.stderr)
         return EXIT_ERROR
-    except BrokenPipeError:  # `serialint check | head`
-        sys.stderr.close()
-        return EXIT_ERROR
+    except BrokenPipeError:  # `serialint check | head`: the reader stopped; end quietly
+        _discard_output()
+        return EXIT_BROKEN_PIPE
     except OSError as error:  # the report could not be written (a full disk, /dev/full)
         where = f": {error.filename}" if error.filename else ""
         print(f"serialint: error: {error.strerror or error}{where}", file=sys.stderr)
@@ -201,6 +205,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_ERROR
+
+
+def _discard_output() -> None:
+    """Point standard output, and standard error if it is the broken pipe too, at the null
+    device: the interpreter's last flush of what is still buffered then neither fails (exit
+    120) nor prints "Exception ignored ... BrokenPipeError" (the Python docs' SIGPIPE note)."""
+    streams = [sys.stdout]
+    try:
+        sys.stderr.flush()
+    except OSError:  # `2>&1 | head`
+        streams.append(sys.stderr)
+    for stream in streams:
+        with contextlib.suppress(OSError, ValueError):  # ValueError: no descriptor (captured)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(devnull, stream.fileno())
+            finally:
+                os.close(devnull)
 
 
 def _split(value: str | None) -> tuple[str, ...] | None:

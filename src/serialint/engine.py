@@ -8,7 +8,6 @@ language server and the flake8 plugin call ``api``, never these steps directly.
 from __future__ import annotations
 
 import gc
-import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -33,21 +32,8 @@ from serialint.project import Module, Project
 from serialint.rules import ALL_RULES
 from serialint.rules.base import Rule, RuleContext
 from serialint.source import DIAGNOSTIC_CODE, SourceFile, diagnostic, read_source, size_problem
+from serialint.stack import deep_recursion
 from serialint.suppress import PerFileIgnores, Suppressions
-
-# Deeply nested but valid code (a 3,000-term `a + b + ...`) must not exhaust the stack of the
-# ast visitors; 3.11 keeps Python-to-Python calls off the C stack, so this is safe.
-_RECURSION_LIMIT = 20_000
-
-
-@contextmanager
-def deep_recursion() -> Iterator[None]:
-    previous = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(previous, _RECURSION_LIMIT))
-    try:
-        yield
-    finally:
-        sys.setrecursionlimit(previous)
 
 
 @contextmanager

@@ -26,6 +26,7 @@ import libcst as cst
 
 from serialint.findings import Edit, Finding, Position
 from serialint.source import SourceFile
+from serialint.stack import deep_recursion, on_big_stack
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
@@ -157,14 +158,21 @@ def parse_problem(text: str, original: str) -> str | None:
     problem = _ast_problem(text, "fixed")
     if problem is not None:
         return problem
+    if max(map(len, text.splitlines()), default=0) > _LIBCST_MAX_LINE:
+        # libcst's parser is quadratic on very long lines (a 20,000-link attribute chain takes
+        # minutes): the ast check above is then the one that holds.
+        return None
     if not _round_trips(text) and _round_trips(original):
         return "libcst does not read the fixed file back unchanged"
     return None
 
 
+_LIBCST_MAX_LINE = 10_000  # characters
+
+
 def _round_trips(text: str) -> bool:
     try:
-        return cst.parse_module(text).code == text
+        return on_big_stack(lambda: cst.parse_module(text).code == text)
     except (cst.ParserSyntaxError, RecursionError, MemoryError):
         return False
 
@@ -177,7 +185,9 @@ def bytes_problem(data: bytes) -> str | None:
 
 def _ast_problem(source: str | bytes, which: str) -> str | None:
     try:
-        with warnings.catch_warnings():
+        # As deep as the analysis reads a file: a fix to a file it analysed is not dropped
+        # for a depth it read.
+        with warnings.catch_warnings(), deep_recursion():
             warnings.simplefilter("ignore")
             ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as error:

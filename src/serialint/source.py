@@ -76,11 +76,28 @@ def read_source(path: Path) -> SourceFile | Finding:
     return decode_source(path, data)
 
 
+def _looks_utf16(data: bytes) -> bool:
+    """UTF-16 without a BOM: ASCII text with a NUL after (or before) every character."""
+    head = data[:200]
+    if len(head) < 4:
+        return False
+    even, odd = head[0::2], head[1::2]
+    return (odd.count(0) == len(odd) and 0 not in even) or (
+        even.count(0) == len(even) and 0 not in odd
+    )
+
+
 def decode_source(path: Path, data: bytes) -> SourceFile | Finding:
     """Decode the bytes of ``path`` (a file's, or standard input's) as Python does."""
     too_big = size_problem(path, len(data))
     if too_big is not None:
         return too_big
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_utf16(data):
+        return diagnostic(
+            path,
+            "File not checked: it is encoded as UTF-16, which Python cannot run; re-save it "
+            "as UTF-8",
+        )
     if b"\x00" in data:
         return diagnostic(path, "File not checked: it contains NUL bytes (a binary file?)")
     contradiction = bom_contradiction(path, data)
