@@ -11,14 +11,15 @@ then unsafe, each applied twice).  The properties:
 - the companion file is still checked and reported, whatever its neighbours hold;
 - json, sarif and gitlab parse as JSON, json-lines as one JSON object per line, junit as XML;
 - ``--fix`` leaves a file that parsed still parsing, never touches a file that did not parse,
-  and a second ``--fix`` changes nothing.
+  and a second ``--fix`` changes nothing;
+- on generated (valid) code: no SER000, and no fix is dropped for making invalid code.
 
 The number of examples is ``SERIALINT_FUZZ_EXAMPLES`` (default: a small number, for
 ``make test``); see docs/robustness.md for a longer campaign.
 
 Input kinds are pluggable: a :class:`FileKind` says how to judge a file of that kind (does
 Python accept it, how many rows it has), and :func:`projects` makes projects of any strategy of
-file contents.  Python sources are the only kind fuzzed so far; notebooks are next (see
+file contents.  Python sources and notebooks are fuzzed (see
 docs/robustness.md, "Adding an input kind").
 """
 
@@ -45,6 +46,7 @@ from serialint.api import LintResult, lint_paths
 from serialint.catalogue import load_catalogue
 from serialint.config import Config
 from serialint.fixes import FixMode
+from serialint.notebooks import NotebookError, read_notebook
 from serialint.report import FORMATS
 
 # --------------------------------------------------------------------------------------------
@@ -108,10 +110,21 @@ def python_rows(data: bytes) -> int:
 
 
 PYTHON = FileKind(".py", python_parses, python_rows)
-# Notebooks: a FileKind(".ipynb", ...) here (parses: valid notebook JSON whose code cells
-# parse; rows: the JSON's lines and the cells' rows), a strategy of notebooks, and a test that
-# gives check_pipeline projects(notebooks(), NOTEBOOK_NAMES), alone or merged with Python files.
-KINDS = {kind.suffix: kind for kind in (PYTHON,)}
+
+
+def notebook_parses(data: bytes) -> bool:
+    """A notebook Jupyter can open (nbformat 4 JSON) whose code cells, IPython syntax set
+    aside as serialint sets it aside, are Python."""
+    try:
+        notebook = read_notebook(data.decode("utf-8-sig"))
+    except (NotebookError, UnicodeDecodeError):
+        return False
+    return python_parses(notebook.python.encode("utf-8", "surrogatepass"))
+
+
+# A finding's row counts in its cell, or (GitHub, SARIF) in the JSON: the JSON has more rows.
+NOTEBOOK = FileKind(".ipynb", notebook_parses, python_rows)
+KINDS = {kind.suffix: kind for kind in (PYTHON, NOTEBOOK)}
 
 
 def kind_of(name: str) -> FileKind:
@@ -607,6 +620,42 @@ def mutated_python(draw: st.DrawFn) -> bytes:
 # Projects: a few files under the names the grammar's imports refer to.
 
 PYTHON_NAMES = ("pkg/__init__.py", "pkg/layers.py", "train.py", "serve.py")
+NOTEBOOK_NAMES = ("explore.ipynb", "pkg/train.ipynb")
+MAGICS = ("%pip install keras", "!nvidia-smi", "files = !ls", "keras?", "%time x = 1", "%%time")
+
+
+@st.composite
+def notebooks(draw: st.DrawFn) -> bytes:
+    """A generated module split into code cells, with markdown cells and IPython lines among
+    them, stored as Jupyter (or another indent) stores it."""
+    lines = draw(python_module()).split("\n")
+    cuts = sorted(draw(st.lists(st.integers(0, len(lines)), max_size=4)))
+    cells: list[dict[str, object]] = []
+    for start, end in zip([0, *cuts], [*cuts, len(lines)], strict=True):
+        chunk = lines[start:end]
+        if draw(st.booleans()):
+            chunk.insert(draw(st.integers(0, len(chunk))), draw(st.sampled_from(MAGICS)))
+        source = [f"{line}\n" for line in chunk]
+        if source and draw(st.booleans()):
+            source[-1] = source[-1].removesuffix("\n")  # as Jupyter stores a last line
+        cells.append(
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "metadata": {},
+                "outputs": [],
+                "source": source,
+            }
+        )
+        if draw(st.integers(0, 2)) == 0:
+            cells.append({"cell_type": "markdown", "metadata": {}, "source": ["# notes ✓\n"]})
+    document = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    indent = draw(st.sampled_from([1, 1, 2]))
+    text = json.dumps(document, indent=indent, ensure_ascii=draw(st.booleans())) + "\n"
+    for _ in range(draw(st.sampled_from([0, 0, 0, 1, 3]))):  # sometimes broken JSON
+        text = draw(text_mutation(text))
+    return text.encode("utf-8", "surrogatepass")
+
 
 COMPANION = "zz_companion.py"
 COMPANION_SOURCE = b"""import pickle
@@ -703,7 +752,9 @@ def check_formats(result: LintResult) -> None:
             ET.fromstring(text)
 
 
-def check_pipeline(files: Mapping[str, bytes]) -> None:
+def check_pipeline(files: Mapping[str, bytes], *, valid: bool = False) -> None:
+    """The properties (module docstring); with ``valid`` (every file parses) also: no file is
+    an SER000, and no fix is dropped (a dropped fix is a fix that made invalid code)."""
     everything = {**files, COMPANION: COMPANION_SOURCE}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -712,6 +763,8 @@ def check_pipeline(files: Mapping[str, bytes]) -> None:
         check_findings(result, root, everything)
         companion = [f for f in result.findings if name_of(f.path, root) == COMPANION]
         assert companion and all(f.code != "SER000" for f in companion), companion
+        if valid:
+            assert [f for f in result.findings if f.code == "SER000"] == []
         check_formats(result)
     for mode in (FixMode.SAFE, FixMode.UNSAFE):
         with tempfile.TemporaryDirectory() as tmp:
@@ -719,6 +772,10 @@ def check_pipeline(files: Mapping[str, bytes]) -> None:
             write_files(root, everything)
             fixed = lint(root, mode)
             after = read_files(root, everything)
+            assert fixed.stale == [], "a file changed on disk during the run: only serialint ran"
+            if valid:
+                dropped = [(f.code, f.path.name, f.start, f.fix) for f in fixed.rejected]
+                assert dropped == [], f"fixes dropped as invalid on valid code: {dropped}"
             check_findings(fixed, root, after)
             fixed.show_fixes = True
             check_formats(fixed)
@@ -737,10 +794,20 @@ def check_pipeline(files: Mapping[str, bytes]) -> None:
 def test_generated_keras_sources_go_through_the_whole_pipeline(files: dict[str, bytes]) -> None:
     for name, data in files.items():
         assert python_parses(data), f"the grammar made invalid Python in {name}"
-    check_pipeline(files)
+    check_pipeline(files, valid=True)
 
 
 @FUZZ
 @given(MUTATED_PROJECTS)
 def test_mutated_sources_go_through_the_whole_pipeline(files: dict[str, bytes]) -> None:
+    check_pipeline(files)
+
+
+@FUZZ
+@given(
+    st.tuples(projects(notebooks(), NOTEBOOK_NAMES), projects(stored_python())).map(
+        lambda pair: {**pair[1], **pair[0]}
+    )
+)
+def test_generated_notebooks_go_through_the_whole_pipeline(files: dict[str, bytes]) -> None:
     check_pipeline(files)
