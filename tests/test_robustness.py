@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import signal
@@ -409,6 +410,33 @@ def test_fixing_twice_changes_nothing_when_a_class_is_defined_twice(tmp_path: Pa
     assert (tmp_path / "pkg/layers.py").read_text() == once
 
 
+@pytest.mark.parametrize(
+    ("literal", "fixed"),
+    [
+        ("r'C:\\m.h5'", "C:\\m.keras"),
+        ("u'm.h5'", "m.keras"),
+        ('R"m.h5"', "m.keras"),
+        ("'it\\'s.h5'", "it's.keras"),
+    ],
+)
+def test_extension_fix_of_a_prefixed_or_escaped_string(
+    literal: str, fixed: str, tmp_path: Path
+) -> None:
+    """Found by tests/test_fuzz.py: the new extension was written one character off the literal's
+    quote when the string has a prefix (r, u, R), and with repr()'s escapes and quotes, not the
+    literal's; every such fix was dropped ("would not parse ... please report this")."""
+    source = f"import keras\nmodel = keras.Sequential()\nmodel.save({literal})\n"
+    write_project(tmp_path, {"pyproject.toml": "", "m.py": source})
+    result = lint_paths([tmp_path], Config(root=tmp_path), fix=FixMode.UNSAFE)
+    assert result.rejected == []
+    [save] = [n for n in ast.walk(ast.parse((tmp_path / "m.py").read_text())) if _is_save(n)]
+    assert isinstance(save, ast.Call) and ast.literal_eval(save.args[0]) == fixed
+
+
+def _is_save(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "save"
+
+
 def test_utf16_is_named_as_such(tmp_path: Path) -> None:
     """Python cannot run a UTF-16 file (with or without its BOM); saying it holds NUL bytes
     ("a binary file?") sends the user the wrong way."""
@@ -654,3 +682,24 @@ def test_broken_pipe_ends_quietly_with_one_exit_code_in_every_format(many_findin
         process.stderr.close()
         outcome[name] = (process.wait(timeout=120), errors, len(head))
     assert outcome == {name: (EXIT_BROKEN_PIPE, "", 10) for name in FORMATS}
+
+
+@pytest.mark.parametrize(
+    ("literal", "fixed"),
+    [
+        ("r'C:\\m.h5'", '"C:\\\\m.keras"'),  # found by tests/test_fuzz.py: raw, with a backslash
+        ("'''model.h5'''", '"model.keras"'),
+        ("'model' '.h5'", '"model.keras"'),
+        ("'model.h5'", "'model.keras'"),  # a plain literal keeps its quotes
+        ('"model.h5"', '"model.keras"'),
+    ],
+)
+def test_a_path_fix_respells_literals_it_cannot_edit_inside(
+    literal: str, fixed: str, tmp_path: Path
+) -> None:
+    """SER302's fix wrote a plain string's escapes inside a raw literal (r'C:\\\\m.keras'...
+    broken: dropped as invalid), losing the fix."""
+    write_project(tmp_path, {"m.py": f"def f(model):\n    model.save({literal})\n"})
+    result = lint_paths([tmp_path], Config(root=tmp_path), fix=FixMode.UNSAFE)
+    assert result.rejected == []
+    assert (tmp_path / "m.py").read_text() == f"def f(model):\n    model.save({fixed})\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -58,6 +59,18 @@ def literal_readers(project: Project, module: Module, path: PathText | None) -> 
     return found
 
 
+# Text a plain literal holds as it is spelled: no backslash, quote or unprintable character.
+_SIMPLE = re.compile(r"[^\\'\"\x00-\x1f\x7f]*")
+
+
+def _literal(text: str) -> str:
+    """A string literal for ``text``, double-quoted where it can be (the common style)."""
+    spelled = repr(text)
+    if spelled.startswith("'") and '"' not in text:
+        spelled = '"' + spelled[1:-1].replace("\\'", "'") + '"'
+    return spelled
+
+
 def rename_fix(
     path: PathText | None,
     old: tuple[str, ...],
@@ -77,13 +90,29 @@ def rename_fix(
     for current in [literal, *(readers or [])]:
         span = current.span
         assert span is not None
-        edits.append(
-            Edit(
-                repr(base + new)[1:-1],
-                Position(span.line, span.column + 1),
-                Position(span.end_line, span.end_column - 1),
-            )
+        plain = (
+            span.line == span.end_line
+            and span.end_column - span.column == len(text) + 2  # 'text': nothing but quotes
+            and _SIMPLE.fullmatch(text) is not None
         )
+        if plain:  # keep the literal's own quotes: only its text changes
+            edits.append(
+                Edit(
+                    base + new,
+                    Position(span.line, span.column + 1),
+                    Position(span.end_line, span.end_column - 1),
+                )
+            )
+        else:
+            # Spelled anew: a raw, triple-quoted or implicitly concatenated literal, or one
+            # with escapes, cannot take a plain string's text between its quotes (r'C:\m.h5').
+            edits.append(
+                Edit(
+                    _literal(base + new),
+                    Position(span.line, span.column),
+                    Position(span.end_line, span.end_column),
+                )
+            )
     moved = [r.span.line for r in readers or [] if r.span is not None]
     also = f" (and load it from there at line {', '.join(map(str, moved))})" if moved else ""
     return Fix(message.format(name=base + new) + also, "unsafe", tuple(edits))
