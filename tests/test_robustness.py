@@ -278,6 +278,33 @@ def test_deeply_nested_code_beside_a_good_file(shape: str, tmp_path: Path) -> No
         assert any(word in str(problem["message"]) for word in _DEEP_REASON), problem
 
 
+_STRIP_DEEP = """\
+import sys
+from pathlib import Path
+
+from serialint.runtime.sandbox import Sandbox
+
+text = "import keras\\nclass A(keras.layers.Layer):\\n    pass\\nx = " + " and ".join(["a"] * 20_000)
+sandbox = Sandbox(None, {Path("deep.py"): text + "\\n"}, Path(sys.argv[1]))
+print("no copy" if sandbox.definitions(Path("deep.py")) is None else "copied")
+"""
+
+
+def test_confirm_copies_deep_code_without_crashing(tmp_path: Path) -> None:
+    """--confirm strips each module it replays with libcst (runtime/strip.py), on the main
+    thread's stack: a 20,000-term `and` chain was a segmentation fault, the whole run lost
+    (`serialint check --confirm` exited 139 with no report).  A module libcst cannot read gets
+    no copy (its findings are inconclusive); nothing crashes."""
+    done = subprocess.run(
+        [sys.executable, "-c", _STRIP_DEEP, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, f"exit code {done.returncode}: {done.stderr[-2000:]}"
+    assert done.stdout.strip() in ("copied", "no copy")
+
+
 def test_a_fix_is_checked_as_deep_as_the_file_was_read(tmp_path: Path) -> None:
     """A file the analysis reads (a 3,000-term chain: past the default recursion limit, within
     serialint's) must not have its fix dropped as "would not parse" when it parses."""
@@ -703,3 +730,24 @@ def test_a_path_fix_respells_literals_it_cannot_edit_inside(
     result = lint_paths([tmp_path], Config(root=tmp_path), fix=FixMode.UNSAFE)
     assert result.rejected == []
     assert (tmp_path / "m.py").read_text() == f"def f(model):\n    model.save({fixed})\n"
+
+
+def test_an_internal_error_reading_one_file_costs_that_file_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An exception in fact extraction stopped the whole run (exit 2, no findings)."""
+    import serialint.facts as facts
+
+    real = facts.extract
+
+    def broken(path: Path, text: str, tree: object) -> object:
+        if path.name == "bad.py":
+            raise KeyError("boom")
+        return real(path, text, tree)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(facts, "extract", broken)
+    write_project(tmp_path, {"good.py": HAZARD, "bad.py": "x = 1\n"})
+    found = run_check(tmp_path).findings
+    assert ("SER101", "good.py", 3) in codes_at(found)
+    [problem] = [f for f in found if f.path.name == "bad.py"]
+    assert problem.code == "SER000" and "please report" in problem.message

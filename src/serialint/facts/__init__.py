@@ -34,6 +34,12 @@ def facts_of(source: SourceFile) -> ModuleFacts | Finding:
         facts = extract(path, source.text, tree)
     except RecursionError:
         return diagnostic(path, "File not checked: it is too deeply nested to analyse")
+    except Exception as error:  # a bug in serialint must cost one file, not the run
+        return diagnostic(
+            path,
+            f"Internal error while reading this file ({type(error).__name__}: {error}); "
+            "please report it to the serialint developers",
+        )
     if path.suffix == ".ipynb":
         cells = CellMap.of(source.text)
         facts = replace(facts, cell_starts=tuple(zip(cells.starts, cells.cells, strict=True)))

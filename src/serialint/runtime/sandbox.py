@@ -24,6 +24,12 @@ from serialint.project import Module, Project
 from serialint.project.modules import module_name_for
 from serialint.runtime.jobs import Job
 from serialint.runtime.strip import definitions_only
+from serialint.stack import deep_recursion, on_big_stack
+
+
+def _stripped_deeply(text: str) -> str:
+    with deep_recursion():
+        return definitions_only(text)
 
 
 @dataclass
@@ -164,9 +170,14 @@ class Sandbox:
         if path not in self._stripped:
             text = self.texts.get(path)
             try:
-                self._stripped[path] = definitions_only(text) if text is not None else None
-            except cst.ParserSyntaxError:
-                self._stripped[path] = None
+                # libcst's native parser recurses on the C stack: deep code (a 20,000-term
+                # chain) needs a big one, or the whole --confirm run segfaults.
+                stripped = (
+                    on_big_stack(lambda: _stripped_deeply(text)) if text is not None else None
+                )
+            except (cst.ParserSyntaxError, RecursionError, MemoryError):
+                stripped = None  # not replayed: its findings are inconclusive
+            self._stripped[path] = stripped
         return self._stripped[path]
 
     def with_import_path(self, job: Job) -> Job:
