@@ -39,15 +39,16 @@ from serialint.fixes import (
     unified_diff,
     write_if_unchanged,
 )
+from serialint.notebooks import Notebook, read_notebook_file
 from serialint.packaging import Packagings, read_packagings
 from serialint.paths import relative_posix, report_root, resolved
 from serialint.project import Project
 from serialint.runtime.confirmation import Confirmation, ConfirmOptions, Progress, confirm
-from serialint.source import DIAGNOSTIC_CODE, diagnostic
+from serialint.source import DIAGNOSTIC_CODE, SourceFile, diagnostic, read_source
 from serialint.suppress import PerFileIgnores, noqa_edit
 
-_MAX_FIX_ROUNDS = 10
-_MAX_SAME_FIX = 3  # a fix whose finding keeps coming back is tried on that many look-alikes  # a fix that moves text may make room for another; ruff iterates too
+_MAX_FIX_ROUNDS = 10  # a fix that moves text may make room for another; ruff iterates too
+_MAX_SAME_FIX = 3  # a fix whose finding keeps coming back is tried on that many look-alikes
 
 
 @dataclass
@@ -422,13 +423,17 @@ def _lint_paths(
 
 
 def _unchanged(read: FileFacts) -> bool:
-    """Whether ``read``'s file still holds what was read."""
-    now = read_file(read.source.path)
-    if not isinstance(now, FileFacts):
-        return False
+    """Whether ``read``'s file still holds what was read (its text: no parse needed)."""
+    path = read.source.path
     if read.notebook is not None:
-        return now.notebook is not None and now.notebook.json_text == read.notebook.json_text
-    return now.source.text == read.source.text and now.source.bom == read.source.bom
+        now_notebook = read_notebook_file(path)
+        return (
+            isinstance(now_notebook, Notebook) and now_notebook.json_text == read.notebook.json_text
+        )
+    now = read_source(path)
+    return (
+        isinstance(now, SourceFile) and now.text == read.source.text and now.bom == read.source.bom
+    )
 
 
 def _without_fixes(result: FileResult) -> FileResult:
